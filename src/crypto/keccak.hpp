@@ -1,0 +1,29 @@
+// keccak-f[1600] permutation (FIPS 202) and Keccak-256 (the pre-SHA3 padding Ethereum uses).
+// Hand-written: no Debian library exposes the bare permutation that STROBE and RLPx MACs need.
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "base/bytes.hpp"
+
+namespace peerlink::crypto {
+
+/// The 25-lane state, lane i at index i (x + 5y), little-endian byte order within a lane.
+void keccak_f1600(std::array<std::uint64_t, 25>& state);
+
+/// Incremental Keccak-256 (rate 136, domain byte 0x01).
+class Keccak256 {
+public:
+    Keccak256() = default;
+    void update(base::ByteView data);
+    std::array<std::uint8_t, 32> digest() const;  // does not modify the running state
+
+private:
+    std::array<std::uint64_t, 25> m_state{};
+    std::array<std::uint8_t, 136> m_block{};
+    std::size_t m_fill = 0;
+};
+
+std::array<std::uint8_t, 32> keccak256(base::ByteView data);
+
+}  // namespace peerlink::crypto

@@ -1,0 +1,233 @@
+#include "transport/connection.hpp"
+
+#include <algorithm>
+#include <asio/experimental/as_tuple.hpp>
+#include <cmath>
+
+#include "base/log.hpp"
+
+namespace peerlink::transport {
+
+namespace {
+
+const char* describe(int value) {
+    switch (static_cast<Errc>(value)) {
+        case Errc::closed_by_peer: return "connection closed by peer";
+        case Errc::closed_locally: return "connection closed locally";
+        case Errc::dial_timeout: return "dial timed out";
+        case Errc::no_session: return "no session attached after the handshake";
+    }
+    return "unknown transport error";
+}
+
+auto& logger() { return base::log::get(base::log::Category::transport); }
+
+constexpr auto k_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+const std::error_category& Errc_category() {
+    static const base::MessageCategory category("transport", describe);
+    return category;
+}
+
+Connection::Connection(asio::ip::tcp::socket socket, std::unique_ptr<SecureChannel> secure,
+                       ConnectionOptions options, Callbacks callbacks)
+    : m_socket(std::move(socket)),
+      m_secure(std::move(secure)),
+      m_options(options),
+      m_callbacks(std::move(callbacks)),
+      m_deadline(m_socket.get_executor()),
+      m_writer_wake(m_socket.get_executor()),
+      m_reader_wake(m_socket.get_executor()) {
+    std::error_code ec;
+    m_remote = m_socket.remote_endpoint(ec);
+    m_socket.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+void Connection::start(std::error_code handshake_timeout_error) {
+    m_handshake_timeout_error = handshake_timeout_error;
+    m_deadline.expires_after(m_options.handshake_timeout);
+    m_deadline.async_wait([weak = weak_from_this()](std::error_code ec) {
+        auto self = weak.lock();
+        if (!ec && self && !self->m_secure->established()) self->close(self->m_handshake_timeout_error);
+    });
+    asio::co_spawn(m_socket.get_executor(), [self = shared_from_this()] { return self->run_handshake(); },
+                   asio::detached);
+}
+
+Session& Connection::attach(std::unique_ptr<Session> session) {
+    m_session = std::move(session);
+    return *m_session;
+}
+
+void Connection::wake() {
+    if (m_writer_waiting) m_writer_wake.cancel();
+}
+
+void Connection::close(std::error_code reason) {
+    if (m_closed) return;
+    m_closed = true;
+    std::error_code ignored;
+    m_socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    m_socket.close(ignored);
+    m_deadline.cancel();
+    m_writer_wake.cancel();
+    m_reader_wake.cancel();
+    logger().debug("connection to {}:{} closed: {}", m_remote.address().to_string(), m_remote.port(),
+                   reason.message());
+    if (m_callbacks.on_closed) {
+        auto on_closed = std::move(m_callbacks.on_closed);
+        on_closed(*this, reason);
+    }
+}
+
+asio::awaitable<void> Connection::run_handshake() {
+    m_secure->start_handshake(m_sealed_out);
+    auto [write_error, written] = co_await asio::async_write(m_socket, asio::buffer(m_sealed_out.data().data(),
+                                                                                    m_sealed_out.size()),
+                                                             k_tuple);
+    m_sealed_out.clear();
+    if (write_error) {
+        close(write_error);
+        co_return;
+    }
+    while (!m_closed && !m_secure->established()) {
+        auto space = m_read_buffer.prepare(4096);
+        auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(space.data(), space.size()), k_tuple);
+        if (m_closed) co_return;
+        if (ec) {
+            close(ec == asio::error::eof ? make_error_code(Errc::closed_by_peer) : ec);
+            co_return;
+        }
+        m_read_buffer.commit(n);
+        auto consumed = m_secure->handshake(m_read_buffer.data(), m_sealed_out);
+        if (!consumed) {
+            close(consumed.error());
+            co_return;
+        }
+        m_read_buffer.consume(*consumed);
+        if (!m_sealed_out.empty()) {
+            auto [ec2, n2] = co_await asio::async_write(
+                m_socket, asio::buffer(m_sealed_out.data().data(), m_sealed_out.size()), k_tuple);
+            m_sealed_out.clear();
+            if (ec2) {
+                close(ec2);
+                co_return;
+            }
+        }
+    }
+    if (m_closed) co_return;
+    m_deadline.cancel();
+    if (m_callbacks.on_established) m_callbacks.on_established(*this);
+    if (m_closed) co_return;
+    if (!m_session) {
+        close(make_error_code(Errc::no_session));
+        co_return;
+    }
+    asio::co_spawn(m_socket.get_executor(), [self = shared_from_this()] { return self->run_writer(); },
+                   asio::detached);
+    // Records that arrived together with the end of the handshake.
+    if (auto delivered = deliver(); !delivered) {
+        close(delivered.error());
+        co_return;
+    }
+    co_await run_reader();
+}
+
+base::Result<void> Connection::deliver() {
+    auto consumed = m_secure->open(m_read_buffer.data(), m_plain_in);
+    if (!consumed) return base::Failure{consumed.error()};
+    m_read_buffer.consume(*consumed);
+    if (!m_plain_in.empty()) {
+        auto received = m_session->on_receive(m_plain_in.data(), base::SteadyClock::now());
+        m_plain_in.clear();
+        if (!received) return received;
+        if (m_session->has_pending_output()) wake();
+    }
+    return {};
+}
+
+asio::awaitable<void> Connection::run_reader() {
+    const double expansion = m_secure->expansion();
+    while (!m_closed) {
+        const auto allowance = m_session->receive_allowance(base::SteadyClock::now());
+        if (allowance.bytes == 0) {
+            m_reader_wake.expires_at(allowance.retry_at);
+            co_await m_reader_wake.async_wait(k_tuple);
+            continue;
+        }
+        std::size_t want = m_options.read_size;
+        if (allowance.bytes != SIZE_MAX) {
+            const double sealed = std::ceil(static_cast<double>(allowance.bytes) * expansion);
+            want = std::clamp(static_cast<std::size_t>(sealed), std::size_t{1}, want);
+        }
+        auto space = m_read_buffer.prepare(want);
+        auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(space.data(), space.size()), k_tuple);
+        if (m_closed) co_return;
+        if (ec) {
+            close(ec == asio::error::eof ? make_error_code(Errc::closed_by_peer) : ec);
+            co_return;
+        }
+        m_read_buffer.commit(n);
+        if (auto delivered = deliver(); !delivered) {
+            close(delivered.error());
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> Connection::run_writer() {
+    while (!m_closed) {
+        auto polled = m_session->poll(m_plain_out, base::SteadyClock::now());
+        if (!polled) {
+            close(polled.error());
+            co_return;
+        }
+        if (polled->flush && !m_plain_out.empty()) {
+            if (auto sealed = m_secure->seal(m_plain_out.data(), m_sealed_out); !sealed) {
+                close(sealed.error());
+                co_return;
+            }
+            m_plain_out.clear();
+            auto [ec, n] = co_await asio::async_write(
+                m_socket, asio::buffer(m_sealed_out.data().data(), m_sealed_out.size()), k_tuple);
+            m_sealed_out.clear();
+            if (m_closed) co_return;
+            if (ec) {
+                close(ec);
+                co_return;
+            }
+            continue;
+        }
+        m_writer_wake.expires_at(polled->wake_at);
+        m_writer_waiting = true;
+        co_await m_writer_wake.async_wait(k_tuple);
+        m_writer_waiting = false;
+    }
+}
+
+asio::awaitable<base::Result<asio::ip::tcp::socket>> dial(asio::ip::tcp::endpoint endpoint,
+                                                           base::Duration timeout) {
+    auto executor = co_await asio::this_coro::executor;
+    asio::ip::tcp::socket socket(executor);
+    asio::steady_timer timer(executor);
+    bool timed_out = false;
+    timer.expires_after(timeout);
+    timer.async_wait([&](std::error_code ec) {
+        if (!ec) {
+            timed_out = true;
+            std::error_code ignored;
+            socket.close(ignored);
+        }
+    });
+    auto [ec] = co_await socket.async_connect(endpoint, k_tuple);
+    timer.cancel();
+    if (timed_out) co_return base::fail(Errc::dial_timeout);
+    if (ec) co_return base::fail(ec);
+    std::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    co_return std::move(socket);
+}
+
+}  // namespace peerlink::transport

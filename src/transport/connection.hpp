@@ -1,0 +1,92 @@
+// Drives one TCP connection on Asio: the secure channel's handshake under a deadline, then a
+// reader and a writer coroutine that move bytes between the socket and a sans-I/O Session.
+// Node thread only (the thread running the socket's io_context). Kept alive by its coroutines;
+// the owner holds a shared_ptr and calls close().
+#pragma once
+#include <asio.hpp>
+#include <functional>
+#include <memory>
+#include <system_error>
+
+#include "base/buffer.hpp"
+#include "base/clock.hpp"
+#include "base/error.hpp"
+#include "base/result.hpp"
+#include "transport/secure_channel.hpp"
+#include "transport/session.hpp"
+
+namespace peerlink::transport {
+
+enum class Errc {
+    closed_by_peer = 1,  // orderly end of stream from the remote
+    closed_locally,      // close() without another reason
+    dial_timeout,        // connect did not finish within the dial timeout
+    no_session,          // the established callback attached no session
+};
+PEERLINK_DECLARE_ERRC(Errc)
+
+struct ConnectionOptions {
+    /// Deadline for the whole secure handshake (CometBFT config default 20 s).
+    base::Duration handshake_timeout = std::chrono::seconds(20);
+    /// Largest single socket read.
+    std::size_t read_size = 256 * 1024;
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    struct Callbacks {
+        /// The secure channel is up: attach a session (or close). Runs once.
+        std::function<void(Connection&)> on_established;
+        /// Runs exactly once, with the reason, after the socket is closed.
+        std::function<void(Connection&, std::error_code)> on_closed;
+    };
+
+    Connection(asio::ip::tcp::socket socket, std::unique_ptr<SecureChannel> secure, ConnectionOptions options,
+               Callbacks callbacks);
+
+    /// Starts the handshake. `handshake_error` is reported when the deadline passes.
+    void start(std::error_code handshake_timeout_error);
+    /// Gives the connection its session; valid from on_established on.
+    Session& attach(std::unique_ptr<Session> session);
+    /// Tells the writer the session may have output (after a send on the session).
+    void wake();
+    /// Closes the socket; on_closed runs with `reason` (the first reason wins).
+    void close(std::error_code reason);
+
+    [[nodiscard]] bool closed() const { return m_closed; }
+    [[nodiscard]] SecureChannel& secure() { return *m_secure; }
+    [[nodiscard]] Session* session() { return m_session.get(); }
+    [[nodiscard]] const asio::ip::tcp::endpoint& remote_endpoint() const { return m_remote; }
+
+private:
+    asio::awaitable<void> run_handshake();
+    asio::awaitable<void> run_reader();
+    asio::awaitable<void> run_writer();
+    /// Opens whatever complete records are in m_read_buffer and feeds the session.
+    base::Result<void> deliver();
+
+    asio::ip::tcp::socket m_socket;
+    asio::ip::tcp::endpoint m_remote;
+    std::unique_ptr<SecureChannel> m_secure;
+    std::unique_ptr<Session> m_session;
+    ConnectionOptions m_options;
+    Callbacks m_callbacks;
+    asio::steady_timer m_deadline;
+    asio::steady_timer m_writer_wake;
+    asio::steady_timer m_reader_wake;
+    base::Buffer m_read_buffer;
+    base::Buffer m_plain_in;
+    base::Buffer m_plain_out;
+    base::Buffer m_sealed_out;
+    bool m_closed = false;
+    bool m_writer_waiting = false;
+    std::error_code m_handshake_timeout_error;
+};
+
+/// Connects to `endpoint` within `timeout` (TCP_NODELAY set).
+asio::awaitable<base::Result<asio::ip::tcp::socket>> dial(asio::ip::tcp::endpoint endpoint,
+                                                           base::Duration timeout);
+
+}  // namespace peerlink::transport
+
+PEERLINK_ERROR_ENUM_TRAIT(peerlink::transport::Errc)
