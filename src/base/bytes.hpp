@@ -34,9 +34,7 @@ class SharedBytes {
 public:
     SharedBytes() = default;
     explicit SharedBytes(Bytes bytes)
-        : m_owner(std::make_shared<const Bytes>(std::move(bytes))),
-          m_offset(0),
-          m_size(m_owner->size()) {}
+        : m_owner(std::make_shared<const Bytes>(std::move(bytes))), m_offset(0), m_size(m_owner->size()) {}
     static SharedBytes copy_of(ByteView b) { return SharedBytes(Bytes(b.begin(), b.end())); }
 
     [[nodiscard]] ByteView view() const {

@@ -27,11 +27,18 @@ Registry& registry() {
 }
 }  // namespace
 
-spdlog::logger& get(Category c) { return *registry().loggers[static_cast<std::size_t>(c)]; }
-void set_level(Category c, spdlog::level::level_enum level) { get(c).set_level(level); }
-void set_level_all(spdlog::level::level_enum level) {
-    for (auto& l : registry().loggers) l->set_level(level);
+spdlog::logger& get(Category c) {
+    return *registry().loggers[static_cast<std::size_t>(c)];
 }
-std::string_view name(Category c) { return k_names[static_cast<std::size_t>(c)]; }
+void set_level(Category c, spdlog::level::level_enum level) {
+    get(c).set_level(level);
+}
+void set_level_all(spdlog::level::level_enum level) {
+    for (auto& l : registry().loggers)
+        l->set_level(level);
+}
+std::string_view name(Category c) {
+    return k_names[static_cast<std::size_t>(c)];
+}
 
 }  // namespace peerlink::base::log

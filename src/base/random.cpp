@@ -11,7 +11,9 @@ std::uint64_t splitmix64(std::uint64_t& x) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+    return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Random::Random() {
@@ -20,7 +22,8 @@ Random::Random() {
 }
 
 void Random::reseed(std::uint64_t seed) {
-    for (auto& s : m_s) s = splitmix64(seed);
+    for (auto& s : m_s)
+        s = splitmix64(seed);
 }
 
 std::uint64_t Random::next_u64() {

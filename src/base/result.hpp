@@ -13,16 +13,17 @@ struct Failure {
     std::error_code code;
 };
 template <typename E>
-    requires std::is_error_code_enum_v<E> || std::is_error_condition_enum_v<E>
-Failure fail(E e) {
+requires std::is_error_code_enum_v<E> || std::is_error_condition_enum_v<E> Failure fail(E e) {
     return Failure{make_error_code(e)};
 }
-inline Failure fail(std::error_code ec) { return Failure{ec}; }
+inline Failure fail(std::error_code ec) {
+    return Failure{ec};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    Result(T value) : m_v(std::in_place_index<0>, std::move(value)) {}           // NOLINT: implicit by design
     Result(Failure f) : m_v(std::in_place_index<1>, f.code) { assert(f.code); }  // NOLINT
 
     [[nodiscard]] bool ok() const { return m_v.index() == 0; }
@@ -66,8 +67,8 @@ private:
 }  // namespace peerlink::base
 
 /// Returns the error of `expr` (a Result) from the enclosing function if it failed.
-#define PEERLINK_TRY(expr)                                                       \
-    do {                                                                         \
-        if (auto peerlink_try_r = (expr); !peerlink_try_r.ok())                  \
-            return ::peerlink::base::Failure{peerlink_try_r.error()};            \
+#define PEERLINK_TRY(expr)                                            \
+    do {                                                              \
+        if (auto peerlink_try_r = (expr); !peerlink_try_r.ok())       \
+            return ::peerlink::base::Failure{peerlink_try_r.error()}; \
     } while (false)

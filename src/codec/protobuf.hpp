@@ -13,12 +13,12 @@
 namespace peerlink::codec {
 
 enum class Errc {
-    truncated = 1,       // a field or length runs past the end of the message
-    varint_overflow,     // a varint longer than 10 bytes or above 2^64-1
-    bad_wire_type,       // wire type 3, 4 (groups), 6 or 7
-    bad_field_number,    // field number 0 or above 2^29-1
-    message_too_large,   // a delimited length above the caller's maximum
-    wrong_wire_type,     // a known field arrived with another wire type than its schema says
+    truncated = 1,      // a field or length runs past the end of the message
+    varint_overflow,    // a varint longer than 10 bytes or above 2^64-1
+    bad_wire_type,      // wire type 3, 4 (groups), 6 or 7
+    bad_field_number,   // field number 0 or above 2^29-1
+    message_too_large,  // a delimited length above the caller's maximum
+    wrong_wire_type,    // a known field arrived with another wire type than its schema says
 };
 PEERLINK_DECLARE_ERRC(Errc)
 
@@ -58,7 +58,9 @@ private:
     base::Buffer& m_out;
 };
 
-constexpr std::size_t tag_size(std::uint32_t number) { return varint_size(std::uint64_t{number} << 3); }
+constexpr std::size_t tag_size(std::uint32_t number) {
+    return varint_size(std::uint64_t{number} << 3);
+}
 /// Encoded size of a length-delimited field with a body of `size` bytes.
 constexpr std::size_t bytes_field_size(std::uint32_t number, std::size_t size) {
     return tag_size(number) + varint_size(size) + size;

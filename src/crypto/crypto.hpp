@@ -13,10 +13,10 @@
 namespace peerlink::crypto {
 
 enum class Errc {
-    low_order_point = 1,   // X25519 peer key of small order (all-zero shared secret)
-    bad_signature,         // Ed25519 verification failed
-    decrypt_failed,        // AEAD authentication failed
-    backend_failure,       // libsodium/OpenSSL reported an internal error
+    low_order_point = 1,  // X25519 peer key of small order (all-zero shared secret)
+    bad_signature,        // Ed25519 verification failed
+    decrypt_failed,       // AEAD authentication failed
+    backend_failure,      // libsodium/OpenSSL reported an internal error
 };
 PEERLINK_DECLARE_ERRC(Errc)
 

@@ -12,15 +12,21 @@ namespace {
 
 const char* describe(int value) {
     switch (static_cast<Errc>(value)) {
-        case Errc::closed_by_peer: return "connection closed by peer";
-        case Errc::closed_locally: return "connection closed locally";
-        case Errc::dial_timeout: return "dial timed out";
-        case Errc::no_session: return "no session attached after the handshake";
+        case Errc::closed_by_peer:
+            return "connection closed by peer";
+        case Errc::closed_locally:
+            return "connection closed locally";
+        case Errc::dial_timeout:
+            return "dial timed out";
+        case Errc::no_session:
+            return "no session attached after the handshake";
     }
     return "unknown transport error";
 }
 
-auto& logger() { return base::log::get(base::log::Category::transport); }
+auto& logger() {
+    return base::log::get(base::log::Category::transport);
+}
 
 constexpr auto k_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
@@ -52,8 +58,9 @@ void Connection::start(std::error_code handshake_timeout_error) {
         auto self = weak.lock();
         if (!ec && self && !self->m_secure->established()) self->close(self->m_handshake_timeout_error);
     });
-    asio::co_spawn(m_socket.get_executor(), [self = shared_from_this()] { return self->run_handshake(); },
-                   asio::detached);
+    asio::co_spawn(
+        m_socket.get_executor(), [self = shared_from_this()] { return self->run_handshake(); },
+        asio::detached);
 }
 
 Session& Connection::attach(std::unique_ptr<Session> session) {
@@ -84,9 +91,8 @@ void Connection::close(std::error_code reason) {
 
 asio::awaitable<void> Connection::run_handshake() {
     m_secure->start_handshake(m_sealed_out);
-    auto [write_error, written] = co_await asio::async_write(m_socket, asio::buffer(m_sealed_out.data().data(),
-                                                                                    m_sealed_out.size()),
-                                                             k_tuple);
+    auto [write_error, written] = co_await asio::async_write(
+        m_socket, asio::buffer(m_sealed_out.data().data(), m_sealed_out.size()), k_tuple);
     m_sealed_out.clear();
     if (write_error) {
         close(write_error);
@@ -125,8 +131,8 @@ asio::awaitable<void> Connection::run_handshake() {
         close(make_error_code(Errc::no_session));
         co_return;
     }
-    asio::co_spawn(m_socket.get_executor(), [self = shared_from_this()] { return self->run_writer(); },
-                   asio::detached);
+    asio::co_spawn(
+        m_socket.get_executor(), [self = shared_from_this()] { return self->run_writer(); }, asio::detached);
     // Records that arrived together with the end of the handshake.
     if (auto delivered = deliver(); !delivered) {
         close(delivered.error());
@@ -208,7 +214,7 @@ asio::awaitable<void> Connection::run_writer() {
 }
 
 asio::awaitable<base::Result<asio::ip::tcp::socket>> dial(asio::ip::tcp::endpoint endpoint,
-                                                           base::Duration timeout) {
+                                                          base::Duration timeout) {
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::socket socket(executor);
     asio::steady_timer timer(executor);

@@ -85,7 +85,7 @@ private:
 
 /// Connects to `endpoint` within `timeout` (TCP_NODELAY set).
 asio::awaitable<base::Result<asio::ip::tcp::socket>> dial(asio::ip::tcp::endpoint endpoint,
-                                                           base::Duration timeout);
+                                                          base::Duration timeout);
 
 }  // namespace peerlink::transport
 

@@ -44,9 +44,10 @@ protected:
     }
 
     static void attach_default(End& end, transport::Connection& c, mux::Options options) {
-        end.mc = &cometbft::attach_mconnection(c, options, channels(), [&end](mux::ChannelId ch, base::ByteView m) {
-            end.received.push_back({ch, base::Bytes(m.begin(), m.end())});
-        });
+        end.mc = &cometbft::attach_mconnection(
+            c, options, channels(), [&end](mux::ChannelId ch, base::ByteView m) {
+                end.received.push_back({ch, base::Bytes(m.begin(), m.end())});
+            });
     }
 
     transport::Connection::Callbacks callbacks_for(End& end) {
@@ -75,8 +76,8 @@ protected:
                 auto socket = co_await transport::dial(acceptor.local_endpoint(), 3s);
                 EXPECT_TRUE(socket.ok());
                 if (!socket) co_return;
-                client.connection = cometbft::start_secret_connection(std::move(*socket), client.identity, options,
-                                                                      callbacks_for(client));
+                client.connection = cometbft::start_secret_connection(std::move(*socket), client.identity,
+                                                                      options, callbacks_for(client));
             },
             asio::detached);
         run_until([&] { return server.established && client.established; }, 5s);
@@ -85,7 +86,8 @@ protected:
     /// Runs the loop until `done` holds or `limit` passes; returns whether it held.
     bool run_until(const std::function<bool()>& done, base::Duration limit) {
         const auto deadline = base::SteadyClock::now() + limit;
-        while (!done() && base::SteadyClock::now() < deadline) io.run_one_for(10ms);
+        while (!done() && base::SteadyClock::now() < deadline)
+            io.run_one_for(10ms);
         return done();
     }
 };
@@ -135,7 +137,8 @@ TEST_F(SecureMConnectionTest, ManyChannelsAndMultiFragmentMessagesArriveIntactAn
         std::size_t size = rng.uniform(3000);
         if (ch == 0x40) size = rng.uniform(300 * 1024);
         base::Bytes m(size);
-        for (auto& b : m) b = static_cast<std::uint8_t>(rng.next_u64());
+        for (auto& b : m)
+            b = static_cast<std::uint8_t>(rng.next_u64());
         ASSERT_TRUE(client.mc->try_send(ch, base::SharedBytes(m)));
         sent[ch].push_back(std::move(m));
     }
@@ -161,9 +164,7 @@ TEST_F(SecureMConnectionTest, PeerThatStopsAnsweringPingsIsDroppedAtPongTimeout)
     options.pong_timeout = 300ms;
     server.attach = [&](auto& c) { attach_default(server, c, options); };
     // The silent end completes the handshake, then reads everything and never answers.
-    silent.attach = [&](transport::Connection& c) {
-        c.attach(std::make_unique<SilentSession>());
-    };
+    silent.attach = [&](transport::Connection& c) { c.attach(std::make_unique<SilentSession>()); };
     const auto start = base::SteadyClock::now();
     connect(server, silent);
     ASSERT_NE(server.mc, nullptr);
@@ -218,7 +219,8 @@ TEST_F(SecureMConnectionTest, SendRateLimitIsHonouredWithinTenPercent) {
     client.attach = [&](auto& c) { attach_default(client, c, limited); };
     connect(server, client);
     ASSERT_NE(client.mc, nullptr);
-    const double rate = measured_rate(*this, client, server, 2s, [&](auto& d, auto l) { return run_until(d, l); });
+    const double rate =
+        measured_rate(*this, client, server, 2s, [&](auto& d, auto l) { return run_until(d, l); });
     // Payload bytes are ~1% below wire bytes (packet headers); the limit counts wire bytes.
     EXPECT_GT(rate, 200'000 * 0.9);
     EXPECT_LT(rate, 200'000 * 1.1);
@@ -232,7 +234,8 @@ TEST_F(SecureMConnectionTest, ReceiveRateLimitIsHonouredWithinTenPercent) {
     client.attach = [&](auto& c) { attach_default(client, c, fast_options()); };
     connect(server, client);
     ASSERT_NE(client.mc, nullptr);
-    const double rate = measured_rate(*this, client, server, 2s, [&](auto& d, auto l) { return run_until(d, l); });
+    const double rate =
+        measured_rate(*this, client, server, 2s, [&](auto& d, auto l) { return run_until(d, l); });
     EXPECT_GT(rate, 200'000 * 0.9);
     EXPECT_LT(rate, 200'000 * 1.1);
 }
@@ -275,8 +278,8 @@ TEST_F(SecureMConnectionTest, HandshakeTimesOutAgainstASilentPeer) {
     options.handshake_timeout = 300ms;
     acceptor.async_accept([&](std::error_code ec, tcp::socket socket) {
         ASSERT_FALSE(ec);
-        server.connection =
-            cometbft::start_secret_connection(std::move(socket), server.identity, options, callbacks_for(server));
+        server.connection = cometbft::start_secret_connection(std::move(socket), server.identity, options,
+                                                              callbacks_for(server));
     });
     // A raw TCP client that connects and sends nothing.
     tcp::socket raw(io);
@@ -306,7 +309,8 @@ TEST_F(SecureMConnectionTest, UnknownChannelClosesTheConnection) {
     End server, client;
     server.attach = [&](transport::Connection& c) {
         std::vector<mux::ChannelDescriptor> only = {{.id = 0x20}};
-        server.mc = &cometbft::attach_mconnection(c, fast_options(), only, [](mux::ChannelId, base::ByteView) {});
+        server.mc =
+            &cometbft::attach_mconnection(c, fast_options(), only, [](mux::ChannelId, base::ByteView) {});
     };
     client.attach = [&](auto& c) { attach_default(client, c, fast_options()); };
     connect(server, client);

@@ -106,11 +106,13 @@ void run_sink(int port_pipe) {
                         return;
                     }
                     if (++counter->received == counter->expected) {
-                        (void)counter->mc->try_send(k_control, base::SharedBytes::copy_of(base::as_bytes("done")));
+                        (void)counter->mc->try_send(k_control,
+                                                    base::SharedBytes::copy_of(base::as_bytes("done")));
                         c.wake();
                     }
                 };
-                counter->mc = &cometbft::attach_mconnection(c, bench_mux_options(), bench_channels(), on_receive);
+                counter->mc =
+                    &cometbft::attach_mconnection(c, bench_mux_options(), bench_channels(), on_receive);
             };
             cometbft::start_secret_connection(std::move(socket), identity, {}, std::move(callbacks));
             accept_next();
@@ -134,8 +136,9 @@ public:
         std::shared_ptr<transport::Connection> connection;
         transport::Connection::Callbacks callbacks;
         callbacks.on_established = [&](transport::Connection& c) {
-            mc = &cometbft::attach_mconnection(c, bench_mux_options(), bench_channels(),
-                                               [&](mux::ChannelId ch, base::ByteView) { done = ch == k_control; });
+            mc = &cometbft::attach_mconnection(
+                c, bench_mux_options(), bench_channels(),
+                [&](mux::ChannelId ch, base::ByteView) { done = ch == k_control; });
         };
         callbacks.on_closed = [&](transport::Connection&, std::error_code ec) {
             if (!done) std::fprintf(stderr, "bench connection closed: %s\n", ec.message().c_str());
@@ -153,7 +156,8 @@ public:
                 connection = cometbft::start_secret_connection(std::move(*socket), m_identity, {}, callbacks);
             },
             asio::detached);
-        while (mc == nullptr && !done) m_io.run_one();
+        while (mc == nullptr && !done)
+            m_io.run_one();
         if (mc == nullptr) return 0;
 
         const base::SharedBytes payload(base::Bytes(size, 0xab));
@@ -162,7 +166,8 @@ public:
         const auto start = Clock::now();
         // Fill the queue; when it is full, park one send() whose completion refills it.
         std::function<void(bool)> refill = [&](bool) {
-            while (sent < count && mc->try_send(k_data, payload)) ++sent;
+            while (sent < count && mc->try_send(k_data, payload))
+                ++sent;
             if (sent < count) {
                 ++sent;
                 mc->send(k_data, payload, base::TimePoint::max(), refill);
@@ -170,7 +175,8 @@ public:
             connection->wake();
         };
         refill(true);
-        while (!done) m_io.run_one();
+        while (!done)
+            m_io.run_one();
         const double elapsed = seconds_since(start);
         connection->close(make_error_code(transport::Errc::closed_locally));
         m_io.poll();
@@ -204,14 +210,18 @@ public:
                         --in_flight;
                         if (seconds_since(start) < seconds) launch();
                     };
-                    cometbft::start_secret_connection(std::move(*socket), m_identity, {}, std::move(callbacks));
+                    cometbft::start_secret_connection(std::move(*socket), m_identity, {},
+                                                      std::move(callbacks));
                 },
                 asio::detached);
         };
-        for (int i = 0; i < parallel; ++i) launch();
-        while (in_flight > 0) m_io.run_one();
+        for (int i = 0; i < parallel; ++i)
+            launch();
+        while (in_flight > 0)
+            m_io.run_one();
         const double elapsed = seconds_since(start);
-        if (failed > 0) std::fprintf(stderr, "%llu handshake dials failed\n", static_cast<unsigned long long>(failed));
+        if (failed > 0)
+            std::fprintf(stderr, "%llu handshake dials failed\n", static_cast<unsigned long long>(failed));
         return static_cast<double>(completed) / elapsed;
     }
 
@@ -250,11 +260,15 @@ int run_conn(bool smoke) {
     kill(child, SIGTERM);
     waitpid(child, nullptr, 0);
 
-    std::printf("peerlink-bench conn: SecretConnection + MConnection, two processes, loopback TCP, rate limits off%s\n",
-                smoke ? " (smoke run: short, figures not meaningful)" : "");
-    std::printf("  (d) AEAD ChaCha20-Poly1305, 1 KiB records, one core: OpenSSL %.0f MB/s, libsodium %.0f MB/s\n",
-                aead.openssl_mbps, aead.sodium_mbps);
-    std::printf("  (a) bulk 16 KiB messages: %8.0f MB/s   ratio to (d): %.2f\n", mbps_16k, mbps_16k / fastest);
+    std::printf(
+        "peerlink-bench conn: SecretConnection + MConnection, two processes, loopback TCP, rate limits "
+        "off%s\n",
+        smoke ? " (smoke run: short, figures not meaningful)" : "");
+    std::printf(
+        "  (d) AEAD ChaCha20-Poly1305, 1 KiB records, one core: OpenSSL %.0f MB/s, libsodium %.0f MB/s\n",
+        aead.openssl_mbps, aead.sodium_mbps);
+    std::printf("  (a) bulk 16 KiB messages: %8.0f MB/s   ratio to (d): %.2f\n", mbps_16k,
+                mbps_16k / fastest);
     std::printf("  (a) bulk 1 MiB messages:  %8.0f MB/s   ratio to (d): %.2f\n", mbps_1m, mbps_1m / fastest);
     std::printf("  (b) 128-byte messages:    %8.0f msg/s\n", small);
     std::printf("  (c) handshakes:           %8.0f /s\n", hs);

@@ -13,17 +13,28 @@ namespace {
 
 const char* describe(int value) {
     switch (static_cast<Errc>(value)) {
-        case Errc::bad_ephemeral_key: return "ephemeral key message is not a 32-byte BytesValue";
-        case Errc::low_order_ephemeral_key: return "peer's ephemeral X25519 key has small order";
-        case Errc::handshake_message_too_large: return "handshake message larger than allowed";
-        case Errc::malformed_auth_message: return "AuthSigMessage does not decode";
-        case Errc::unsupported_key_type: return "peer authenticates with a key type other than ed25519";
-        case Errc::bad_signature: return "challenge signature verification failed";
-        case Errc::frame_too_large: return "frame length field above 1024 bytes";
-        case Errc::decrypt_failed: return "frame failed authentication (decryption failed)";
-        case Errc::nonce_exhausted: return "frame nonce counter exhausted";
-        case Errc::handshake_timeout: return "secret connection handshake timed out";
-        case Errc::not_established: return "secret connection used before its handshake finished";
+        case Errc::bad_ephemeral_key:
+            return "ephemeral key message is not a 32-byte BytesValue";
+        case Errc::low_order_ephemeral_key:
+            return "peer's ephemeral X25519 key has small order";
+        case Errc::handshake_message_too_large:
+            return "handshake message larger than allowed";
+        case Errc::malformed_auth_message:
+            return "AuthSigMessage does not decode";
+        case Errc::unsupported_key_type:
+            return "peer authenticates with a key type other than ed25519";
+        case Errc::bad_signature:
+            return "challenge signature verification failed";
+        case Errc::frame_too_large:
+            return "frame length field above 1024 bytes";
+        case Errc::decrypt_failed:
+            return "frame failed authentication (decryption failed)";
+        case Errc::nonce_exhausted:
+            return "frame nonce counter exhausted";
+        case Errc::handshake_timeout:
+            return "secret connection handshake timed out";
+        case Errc::not_established:
+            return "secret connection used before its handshake finished";
     }
     return "unknown secret connection error";
 }
@@ -46,7 +57,9 @@ constexpr std::uint32_t k_pubkey_ed25519 = 1;
 constexpr std::uint32_t k_auth_pub_key = 1;
 constexpr std::uint32_t k_auth_sig = 2;
 
-auto& logger() { return base::log::get(base::log::Category::cometbft); }
+auto& logger() {
+    return base::log::get(base::log::Category::cometbft);
+}
 
 }  // namespace
 
@@ -91,7 +104,8 @@ base::Result<std::size_t> SecretConnection::handshake(base::ByteView in, base::B
             if (!field) return failed(Errc::bad_ephemeral_key);
             if (!field->has_value()) break;
             if ((*field)->number == 1) {
-                if ((*field)->type != codec::WireType::length_delimited) return failed(Errc::bad_ephemeral_key);
+                if ((*field)->type != codec::WireType::length_delimited)
+                    return failed(Errc::bad_ephemeral_key);
                 key = (*field)->bytes;
             }
         }
@@ -111,8 +125,9 @@ base::Result<std::size_t> SecretConnection::handshake(base::ByteView in, base::B
         in = in.subspan(*opened);
         auto message = codec::read_delimited(m_plain.data(), k_max_auth_message);
         if (!message) {
-            return failed(message.error() == codec::Errc::message_too_large ? Errc::handshake_message_too_large
-                                                                            : Errc::malformed_auth_message);
+            return failed(message.error() == codec::Errc::message_too_large
+                              ? Errc::handshake_message_too_large
+                              : Errc::malformed_auth_message);
         }
         if (message->has_value()) {
             const std::size_t used = (*message)->consumed;
@@ -127,8 +142,8 @@ base::Result<void> SecretConnection::on_ephemeral_key(base::ByteView remote_key,
     crypto::X25519Key remote{};
     std::copy(remote_key.begin(), remote_key.end(), remote.begin());
     const crypto::X25519Key& local = m_ephemeral.public_key;
-    const bool local_is_least = std::lexicographical_compare(local.begin(), local.end(), remote.begin(),
-                                                             remote.end());
+    const bool local_is_least =
+        std::lexicographical_compare(local.begin(), local.end(), remote.begin(), remote.end());
     const crypto::X25519Key& lower = local_is_least ? local : remote;
     const crypto::X25519Key& upper = local_is_least ? remote : local;
 
@@ -217,12 +232,14 @@ base::Result<void> SecretConnection::on_auth_message(base::ByteView message) {
     return {};
 }
 
-base::Result<void> SecretConnection::next_nonce(std::uint64_t& counter, crypto::ChaCha20Poly1305::Nonce& nonce) {
+base::Result<void> SecretConnection::next_nonce(std::uint64_t& counter,
+                                                crypto::ChaCha20Poly1305::Nonce& nonce) {
     bool& exhausted = &counter == &m_send_counter ? m_send_exhausted : m_recv_exhausted;
     if (exhausted) return failed(Errc::nonce_exhausted);
     nonce.fill(0);
     std::uint64_t c = counter;
-    for (std::size_t i = 4; i < 12; ++i, c >>= 8) nonce[i] = static_cast<std::uint8_t>(c);
+    for (std::size_t i = 4; i < 12; ++i, c >>= 8)
+        nonce[i] = static_cast<std::uint8_t>(c);
     // The last counter value may be used once; CometBFT panics rather than wrap to 0.
     if (counter == UINT64_MAX) {
         exhausted = true;
@@ -233,14 +250,16 @@ base::Result<void> SecretConnection::next_nonce(std::uint64_t& counter, crypto::
 }
 
 base::Result<void> SecretConnection::seal(base::ByteView plaintext, base::Buffer& out) {
-    if (m_state != State::established && m_state != State::awaiting_auth) return base::fail(Errc::not_established);
+    if (m_state != State::established && m_state != State::awaiting_auth)
+        return base::fail(Errc::not_established);
     crypto::ChaCha20Poly1305::Nonce nonce;
     do {
         const std::size_t chunk = std::min(plaintext.size(), k_frame_data_size);
         PEERLINK_TRY(next_nonce(m_send_counter, nonce));
         base::MutableByteView frame = out.prepare(k_frame_sealed_size);
         const auto length = static_cast<std::uint32_t>(chunk);
-        for (std::size_t i = 0; i < 4; ++i) frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
+        for (std::size_t i = 0; i < 4; ++i)
+            frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
         if (chunk > 0) std::memcpy(frame.data() + 4, plaintext.data(), chunk);
         std::memset(frame.data() + 4 + chunk, 0, k_frame_data_size - chunk);
         m_send_aead->seal(nonce, frame.first(k_frame_plain_size), {}, frame);
@@ -260,10 +279,9 @@ base::Result<std::size_t> SecretConnection::open_frames(base::ByteView in, base:
             logger().debug("frame {} failed authentication", m_recv_counter - 1);
             return failed(Errc::decrypt_failed);
         }
-        const std::uint32_t length = static_cast<std::uint32_t>(frame[0]) |
-                                     static_cast<std::uint32_t>(frame[1]) << 8 |
-                                     static_cast<std::uint32_t>(frame[2]) << 16 |
-                                     static_cast<std::uint32_t>(frame[3]) << 24;
+        const std::uint32_t length =
+            static_cast<std::uint32_t>(frame[0]) | static_cast<std::uint32_t>(frame[1]) << 8 |
+            static_cast<std::uint32_t>(frame[2]) << 16 | static_cast<std::uint32_t>(frame[3]) << 24;
         if (length > k_frame_data_size) {
             logger().debug("frame length {} above {}", length, k_frame_data_size);
             return failed(Errc::frame_too_large);

@@ -17,7 +17,8 @@ const crypto::Ed25519PublicKey& remote_public_key(transport::Connection& connect
 }
 
 mux::MConnection& attach_mconnection(transport::Connection& connection, mux::Options options,
-                                     std::vector<mux::ChannelDescriptor> channels, mux::ReceiveFn on_receive) {
+                                     std::vector<mux::ChannelDescriptor> channels,
+                                     mux::ReceiveFn on_receive) {
     auto session = std::make_unique<mux::MConnection>(options, std::move(channels), std::move(on_receive),
                                                       base::SteadyClock::now());
     return static_cast<mux::MConnection&>(connection.attach(std::move(session)));

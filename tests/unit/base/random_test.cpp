@@ -12,7 +12,8 @@ namespace {
 TEST(Random, SameSeedSameSequence) {
     Random a(42);
     Random b(42);
-    for (int i = 0; i < 100; ++i) EXPECT_EQ(a.next_u64(), b.next_u64());
+    for (int i = 0; i < 100; ++i)
+        EXPECT_EQ(a.next_u64(), b.next_u64());
 }
 
 TEST(Random, DifferentSeedsDiffer) {
@@ -29,7 +30,8 @@ TEST(Random, UniformStaysInRangeAndCoversIt) {
         ASSERT_LT(v, 10u);
         ++counts[v];
     }
-    for (int c : counts) EXPECT_GT(c, 800);  // expected 1000 each
+    for (int c : counts)
+        EXPECT_GT(c, 800);  // expected 1000 each
 }
 
 TEST(Random, UniformRealInUnitInterval) {

@@ -79,7 +79,8 @@ TEST(SecretConnection, SealsIntoFixedSizeFramesAndOpensThem) {
     p.handshake();
     for (std::size_t size : {0u, 1u, 1023u, 1024u, 1025u, 5000u}) {
         Bytes message(size);
-        for (std::size_t i = 0; i < size; ++i) message[i] = static_cast<std::uint8_t>(i * 7);
+        for (std::size_t i = 0; i < size; ++i)
+            message[i] = static_cast<std::uint8_t>(i * 7);
         Buffer wire;
         ASSERT_TRUE(p.a.seal(message, wire).ok());
         const std::size_t frames = std::max<std::size_t>(1, (size + 1023) / 1024);
@@ -214,7 +215,8 @@ struct ManualPeer {
     /// One sealed frame whose plaintext (length field included) is exactly `frame_plain`.
     Bytes raw_frame(const std::array<std::uint8_t, k_frame_plain_size>& frame_plain) {
         crypto::ChaCha20Poly1305::Nonce nonce{};
-        for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(send_counter >> (8 * i));
+        for (std::size_t i = 0; i < 8; ++i)
+            nonce[4 + i] = static_cast<std::uint8_t>(send_counter >> (8 * i));
         ++send_counter;
         Bytes sealed(k_frame_sealed_size);
         send_aead->seal(nonce, frame_plain, {}, sealed);
@@ -223,7 +225,8 @@ struct ManualPeer {
     Bytes frame_with(ByteView data) {
         std::array<std::uint8_t, k_frame_plain_size> plain{};
         const auto n = static_cast<std::uint32_t>(data.size());
-        for (std::size_t i = 0; i < 4; ++i) plain[i] = static_cast<std::uint8_t>(n >> (8 * i));
+        for (std::size_t i = 0; i < 4; ++i)
+            plain[i] = static_cast<std::uint8_t>(n >> (8 * i));
         std::copy(data.begin(), data.end(), plain.begin() + 4);
         return raw_frame(plain);
     }
@@ -275,7 +278,8 @@ TEST(SecretConnection, RejectsNonEd25519Keys) {
     Victim v;
     const Bytes secp_key(33, 2);
     const Bytes sig(64, 1);
-    EXPECT_EQ(v.sc.handshake(v.peer.auth_message(2, secp_key, sig), v.out).error(), Errc::unsupported_key_type);
+    EXPECT_EQ(v.sc.handshake(v.peer.auth_message(2, secp_key, sig), v.out).error(),
+              Errc::unsupported_key_type);
 }
 
 TEST(SecretConnection, RejectsFrameLengthAbove1024) {
