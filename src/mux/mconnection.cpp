@@ -289,9 +289,12 @@ base::Result<void> MConnection::handle_packet(base::ByteView body, std::size_t w
     }
     ch->recving.insert(ch->recving.end(), packet.data.begin(), packet.data.end());
     m_on_receive(ch->desc.id, ch->recving);
+    const std::size_t message_size = ch->recving.size();
     ch->recving.clear();
-    // Don't let one large message pin its buffer for the connection's lifetime.
-    if (ch->recving.capacity() > 4 * std::max<std::size_t>(ch->desc.recv_buffer_capacity, 1024)) {
+    // Don't let one large message pin its buffer for the connection's lifetime, but keep it while
+    // messages of about its size keep coming (regrowing it per message costs a copy per doubling).
+    if (ch->recving.capacity() > 4 * std::max<std::size_t>(ch->desc.recv_buffer_capacity, 1024) &&
+        message_size < ch->recving.capacity() / 4) {
         base::Bytes fresh;
         fresh.reserve(std::min(ch->desc.recv_buffer_capacity, ch->desc.recv_message_capacity));
         ch->recving.swap(fresh);

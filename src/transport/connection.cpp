@@ -29,6 +29,8 @@ auto& logger() {
 }
 
 constexpr auto k_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+// Write buffers up to this size are kept between bursts; larger ones are freed when idle.
+constexpr std::size_t k_idle_write_buffer = 4096;
 
 }  // namespace
 
@@ -156,6 +158,7 @@ base::Result<void> Connection::deliver() {
 
 asio::awaitable<void> Connection::run_reader() {
     const double expansion = m_secure->expansion();
+    bool drained = false;  // the last read returned less than asked: the socket is likely empty
     while (!m_closed) {
         const auto allowance = m_session->receive_allowance(base::SteadyClock::now());
         if (allowance.bytes == 0) {
@@ -163,7 +166,18 @@ asio::awaitable<void> Connection::run_reader() {
             co_await m_reader_wake.async_wait(k_tuple);
             continue;
         }
-        std::size_t want = m_options.read_size;
+        if (drained && m_read_buffer.empty()) {
+            // Wait for data holding no buffer: an idle connection keeps no read memory.
+            m_read_buffer.shrink_if_empty(0);
+            m_plain_in.shrink_if_empty(0);
+            auto [ec] = co_await m_socket.async_wait(asio::ip::tcp::socket::wait_read, k_tuple);
+            if (m_closed) co_return;
+            if (ec) {
+                close(ec);
+                co_return;
+            }
+        }
+        std::size_t want = m_read_hint;
         if (allowance.bytes != SIZE_MAX) {
             const double sealed = std::ceil(static_cast<double>(allowance.bytes) * expansion);
             want = std::clamp(static_cast<std::size_t>(sealed), std::size_t{1}, want);
@@ -176,6 +190,13 @@ asio::awaitable<void> Connection::run_reader() {
             co_return;
         }
         m_read_buffer.commit(n);
+        drained = n < want;
+        // Reads that fill the buffer ask for more next time; short ones for less.
+        if (n == m_read_hint) {
+            m_read_hint = std::min(m_read_hint * 2, m_options.read_size);
+        } else if (n < m_read_hint / 4) {
+            m_read_hint = std::max(m_read_hint / 2, k_min_read);
+        }
         if (auto delivered = deliver(); !delivered) {
             close(delivered.error());
             co_return;
@@ -203,6 +224,11 @@ asio::awaitable<void> Connection::run_writer() {
             if (ec) {
                 close(ec);
                 co_return;
+            }
+            if (!m_session->has_pending_output()) {
+                // Idle again: give back the batch buffers (up to 64 KiB each under load).
+                m_plain_out.shrink_if_empty(k_idle_write_buffer);
+                m_sealed_out.shrink_if_empty(k_idle_write_buffer);
             }
             continue;
         }

@@ -28,7 +28,7 @@ PEERLINK_DECLARE_ERRC(Errc)
 struct ConnectionOptions {
     /// Deadline for the whole secure handshake (CometBFT config default 20 s).
     base::Duration handshake_timeout = std::chrono::seconds(20);
-    /// Largest single socket read.
+    /// Largest single socket read; reads start at 16 KiB and double while they come back full.
     std::size_t read_size = 256 * 1024;
 };
 
@@ -78,6 +78,8 @@ private:
     base::Buffer m_plain_in;
     base::Buffer m_plain_out;
     base::Buffer m_sealed_out;
+    static constexpr std::size_t k_min_read = 16 * 1024;
+    std::size_t m_read_hint = k_min_read;
     bool m_closed = false;
     bool m_writer_waiting = false;
     std::error_code m_handshake_timeout_error;
