@@ -58,9 +58,7 @@ struct MConnection::Channel {
           // A 2-byte channel id makes our packet one byte larger than CometBFT's bound, which it
           // computes with channel 0x01; one byte less data keeps us within it.
           max_fragment(d.id >= 0x80 ? std::max<std::size_t>(1, max_payload - 1) : max_payload),
-          queue(d.send_queue_capacity) {
-        recving.reserve(std::min(d.recv_buffer_capacity, d.recv_message_capacity));
-    }
+          queue(d.send_queue_capacity) {}
 
     [[nodiscard]] bool full() const { return count == queue.size(); }
 
@@ -279,6 +277,10 @@ base::Result<void> MConnection::handle_packet(base::ByteView body, std::size_t w
     }
     ch->bytes_received += wire_size;
     if (!packet.eof) {
+        // Reserved on the first fragment, not per channel up front: idle peers hold no buffers.
+        if (ch->recving.capacity() == 0) {
+            ch->recving.reserve(std::min(ch->desc.recv_buffer_capacity, ch->desc.recv_message_capacity));
+        }
         ch->recving.insert(ch->recving.end(), packet.data.begin(), packet.data.end());
         return {};
     }
@@ -295,9 +297,7 @@ base::Result<void> MConnection::handle_packet(base::ByteView body, std::size_t w
     // messages of about its size keep coming (regrowing it per message costs a copy per doubling).
     if (ch->recving.capacity() > 4 * std::max<std::size_t>(ch->desc.recv_buffer_capacity, 1024) &&
         message_size < ch->recving.capacity() / 4) {
-        base::Bytes fresh;
-        fresh.reserve(std::min(ch->desc.recv_buffer_capacity, ch->desc.recv_message_capacity));
-        ch->recving.swap(fresh);
+        base::Bytes().swap(ch->recving);
     }
     return {};
 }

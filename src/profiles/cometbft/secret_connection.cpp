@@ -133,6 +133,7 @@ base::Result<std::size_t> SecretConnection::handshake(base::ByteView in, base::B
             const std::size_t used = (*message)->consumed;
             PEERLINK_TRY(on_auth_message((*message)->message));
             m_plain.consume(used);  // anything after the auth message is the peer's first data
+            m_plain.shrink_if_empty(0);
         }
     }
     return consumed;
