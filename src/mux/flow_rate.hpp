@@ -27,14 +27,15 @@ public:
     void spend(std::uint64_t n) {
         if (!unlimited()) m_tokens -= static_cast<double>(n);
     }
-    /// When available() will be at least 1 again.
-    [[nodiscard]] base::TimePoint next_available(base::TimePoint now) {
+    /// When available() will be at least `amount` (<= burst) again.
+    [[nodiscard]] base::TimePoint next_available(base::TimePoint now, std::uint64_t amount = 1) {
         refill(now);
-        // available() truncates, so a balance in (0, 1) is still "nothing available".
-        if (unlimited() || m_tokens >= 1) return now;
-        const double seconds = (1.0 - m_tokens) / static_cast<double>(m_rate);
-        // Rounded up plus one tick: a time that rounds down would give available() == 0 again and
-        // make the caller spin.
+        const double wanted = std::min(static_cast<double>(amount), m_burst);
+        // available() truncates, so a balance just below `wanted` is still "not enough".
+        if (unlimited() || m_tokens >= wanted) return now;
+        const double seconds = (wanted - m_tokens) / static_cast<double>(m_rate);
+        // Rounded up plus one tick: a time that rounds down would find too little again and make
+        // the caller spin.
         return now + std::chrono::ceil<base::Duration>(std::chrono::duration<double>(seconds)) +
                base::Duration(1);
     }

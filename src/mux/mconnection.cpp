@@ -130,13 +130,13 @@ bool MConnection::enqueue(Channel& ch, base::SharedBytes& message) {
 
 bool MConnection::try_send(ChannelId channel_id, base::SharedBytes message) {
     Channel* ch = channel(channel_id);
-    return ch != nullptr && enqueue(*ch, message);
+    return ch != nullptr && !m_stopped && enqueue(*ch, message);
 }
 
 void MConnection::send(ChannelId channel_id, base::SharedBytes message, base::TimePoint deadline,
                        SendDone done) {
     Channel* ch = channel(channel_id);
-    if (ch == nullptr) {
+    if (ch == nullptr || m_stopped) {
         done(false);
         return;
     }
@@ -185,7 +185,14 @@ base::Result<void> MConnection::fail_receive(std::error_code ec) {
     return base::fail(ec);
 }
 
+void MConnection::on_close() {
+    m_stopped = true;
+    fail_parked();
+    run_completions();
+}
+
 base::Result<void> MConnection::on_receive(base::ByteView plaintext, base::TimePoint now) {
+    if (m_stopped) return {};
     (void)now;  // the receive rate is enforced through receive_allowance(); spending needs no time
     m_recv_flow.spend(plaintext.size());
 
@@ -203,7 +210,7 @@ base::Result<void> MConnection::on_receive(base::ByteView plaintext, base::TimeP
 
     // Finish the packet started by an earlier call. Bytes are taken only up to its end so that
     // whole packets after it are decoded straight from `plaintext`.
-    while (!m_partial.empty()) {
+    while (!m_partial.empty() && !m_stopped) {
         auto r = read(m_partial.data());
         if (!r) return fail_receive(r.error());
         if (*r) {
@@ -223,7 +230,7 @@ base::Result<void> MConnection::on_receive(base::ByteView plaintext, base::TimeP
         plaintext = plaintext.subspan(take);
     }
 
-    while (!plaintext.empty()) {
+    while (!plaintext.empty() && !m_stopped) {  // a receive callback may close the connection
         auto r = read(plaintext);
         if (!r) return fail_receive(r.error());
         if (!*r) {
@@ -304,8 +311,12 @@ base::Result<void> MConnection::handle_packet(base::ByteView body, std::size_t w
 
 transport::ReceiveAllowance MConnection::receive_allowance(base::TimePoint now) {
     if (m_recv_flow.unlimited()) return {};
+    // Wait for room for a whole packet rather than reading a few bytes per refill: a read of
+    // less than one sealed frame decrypts nothing and costs a system call.
     const std::uint64_t available = m_recv_flow.available(now);
-    if (available == 0) return {.bytes = 0, .retry_at = m_recv_flow.next_available(now)};
+    if (available < m_max_packet_size) {
+        return {.bytes = 0, .retry_at = m_recv_flow.next_available(now, m_max_packet_size)};
+    }
     return {.bytes = static_cast<std::size_t>(
                 std::min<std::uint64_t>(available, std::numeric_limits<std::size_t>::max()))};
 }
@@ -339,6 +350,7 @@ std::size_t MConnection::write_next_packet(Channel& ch, base::Buffer& out) {
     m_bytes_sent += written;
     if (eof) {
         ++ch.messages_sent;
+        if (m_on_sent) m_on_sent(ch.desc.id);
         ch.queue[ch.head] = base::SharedBytes{};  // drop our reference now, not when the slot is reused
         if (++ch.head == ch.queue.size()) ch.head = 0;
         --ch.count;

@@ -94,6 +94,9 @@ public:
     /// Queues `message` now or as soon as the queue has room before `deadline`; `done` runs exactly
     /// once, from try_send's caller stack when queued at once, otherwise from poll().
     void send(ChannelId channel, base::SharedBytes message, base::TimePoint deadline, SendDone done);
+    /// Runs (node thread) each time a whole message has been written to the output; lets a
+    /// thread-safe front end count its in-flight messages.
+    void set_on_sent(std::function<void(ChannelId)> on_sent) { m_on_sent = std::move(on_sent); }
     /// True when something is waiting to be written (queued messages, ping or pong).
     [[nodiscard]] bool has_pending_output() const override;
     [[nodiscard]] ConnectionStats stats() const;
@@ -103,6 +106,8 @@ public:
     base::Result<void> on_receive(base::ByteView plaintext, base::TimePoint now) override;
     base::Result<transport::PollResult> poll(base::Buffer& out, base::TimePoint now) override;
     transport::ReceiveAllowance receive_allowance(base::TimePoint now) override;
+    /// Stops delivery (nothing reaches on_receive after this) and fails parked senders.
+    void on_close() override;
 
 private:
     struct Channel;
@@ -136,6 +141,7 @@ private:
 
     Options m_options;
     ReceiveFn m_on_receive;
+    std::function<void(ChannelId)> m_on_sent;
     std::vector<std::unique_ptr<Channel, ChannelDeleter>> m_channels;  // registration order breaks ties
     std::array<Channel*, 256> m_index{};
     base::Buffer m_partial;  // received bytes of an incomplete packet
@@ -144,6 +150,7 @@ private:
     FlowRate m_send_flow;
     FlowRate m_recv_flow;
 
+    bool m_stopped = false;
     bool m_pong_pending = false;
     bool m_ping_pending = false;
     base::TimePoint m_next_ping;

@@ -54,20 +54,56 @@ Connection::Connection(asio::ip::tcp::socket socket, std::unique_ptr<SecureChann
 }
 
 void Connection::start(std::error_code handshake_timeout_error) {
-    m_handshake_timeout_error = handshake_timeout_error;
-    m_deadline.expires_after(m_options.handshake_timeout);
-    m_deadline.async_wait([weak = weak_from_this()](std::error_code ec) {
-        auto self = weak.lock();
-        if (!ec && self && !self->m_secure->established()) self->close(self->m_handshake_timeout_error);
-    });
+    set_deadline(base::SteadyClock::now() + m_options.handshake_timeout, handshake_timeout_error);
     asio::co_spawn(
         m_socket.get_executor(), [self = shared_from_this()] { return self->run_handshake(); },
         asio::detached);
 }
 
+void Connection::set_deadline(base::TimePoint at, std::error_code reason) {
+    m_deadline_error = reason;
+    const std::uint64_t generation = ++m_deadline_generation;
+    m_deadline.expires_at(at);
+    // An expired timer cannot be cancelled once its handler is queued: the generation tells a
+    // stale expiry from the current deadline.
+    m_deadline.async_wait([weak = weak_from_this(), generation](std::error_code ec) {
+        auto self = weak.lock();
+        if (!ec && self && self->m_deadline_generation == generation) self->close(self->m_deadline_error);
+    });
+}
+
+void Connection::clear_deadline() {
+    ++m_deadline_generation;
+    m_deadline.cancel();
+}
+
 Session& Connection::attach(std::unique_ptr<Session> session) {
+    if (m_in_session) {
+        m_next_session = std::move(session);
+        return *m_next_session;
+    }
     m_session = std::move(session);
     return *m_session;
+}
+
+base::Result<void> Connection::switch_session() {
+    while (m_next_session && !m_closed) {
+        std::unique_ptr<Session> old = std::exchange(m_session, std::move(m_next_session));
+        const base::ByteView rest = old->leftover();
+        if (!rest.empty()) {
+            m_in_session = true;
+            auto received = m_session->on_receive(rest, base::SteadyClock::now());
+            m_in_session = false;
+            if (!received) return received;
+        }
+    }
+    wake();
+    return {};
+}
+
+void Connection::pause_reading(bool paused) {
+    m_read_paused = paused;
+    if (!paused) m_reader_wake.cancel();
 }
 
 void Connection::wake() {
@@ -83,6 +119,8 @@ void Connection::close(std::error_code reason) {
     m_deadline.cancel();
     m_writer_wake.cancel();
     m_reader_wake.cancel();
+    if (m_session) m_session->on_close();
+    if (m_next_session) m_next_session->on_close();
     logger().debug("connection to {}:{} closed: {}", m_remote.address().to_string(), m_remote.port(),
                    reason.message());
     if (m_callbacks.on_closed) {
@@ -126,7 +164,8 @@ asio::awaitable<void> Connection::run_handshake() {
         }
     }
     if (m_closed) co_return;
-    m_deadline.cancel();
+    clear_deadline();
+    // on_established may attach a session and set a deadline for the next handshake step.
     if (m_callbacks.on_established) m_callbacks.on_established(*this);
     if (m_closed) co_return;
     if (!m_session) {
@@ -148,10 +187,13 @@ base::Result<void> Connection::deliver() {
     if (!consumed) return base::Failure{consumed.error()};
     m_read_buffer.consume(*consumed);
     if (!m_plain_in.empty()) {
+        m_in_session = true;
         auto received = m_session->on_receive(m_plain_in.data(), base::SteadyClock::now());
+        m_in_session = false;
         m_plain_in.clear();
         if (!received) return received;
-        if (m_session->has_pending_output()) wake();
+        if (m_next_session) PEERLINK_TRY(switch_session());
+        if (!m_closed && m_session->has_pending_output()) wake();
     }
     return {};
 }
@@ -160,6 +202,11 @@ asio::awaitable<void> Connection::run_reader() {
     const double expansion = m_secure->expansion();
     bool drained = false;  // the last read returned less than asked: the socket is likely empty
     while (!m_closed) {
+        if (m_read_paused) {
+            m_reader_wake.expires_at(base::TimePoint::max());
+            co_await m_reader_wake.async_wait(k_tuple);
+            continue;
+        }
         const auto allowance = m_session->receive_allowance(base::SteadyClock::now());
         if (allowance.bytes == 0) {
             m_reader_wake.expires_at(allowance.retry_at);
@@ -206,10 +253,19 @@ asio::awaitable<void> Connection::run_reader() {
 
 asio::awaitable<void> Connection::run_writer() {
     while (!m_closed) {
+        m_in_session = true;
         auto polled = m_session->poll(m_plain_out, base::SteadyClock::now());
+        m_in_session = false;
         if (!polled) {
             close(polled.error());
             co_return;
+        }
+        if (m_next_session) {
+            if (auto switched = switch_session(); !switched) {
+                close(switched.error());
+                co_return;
+            }
+            if (!polled->flush) continue;  // let the new session add its output first
         }
         if (polled->flush && !m_plain_out.empty()) {
             if (auto sealed = m_secure->seal(m_plain_out.data(), m_sealed_out); !sealed) {

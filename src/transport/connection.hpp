@@ -46,10 +46,18 @@ public:
 
     /// Starts the handshake. `handshake_error` is reported when the deadline passes.
     void start(std::error_code handshake_timeout_error);
-    /// Gives the connection its session; valid from on_established on.
+    /// Gives the connection its session; valid from on_established on. Called from inside the
+    /// current session's callbacks it replaces that session once the callback returns, and the
+    /// old session's leftover() bytes go to the new one.
     Session& attach(std::unique_ptr<Session> session);
+    /// Closes the connection with `reason` unless clear_deadline() is called before `at`. Covers
+    /// handshake steps after the secure channel (e.g. CometBFT's NodeInfo exchange).
+    void set_deadline(base::TimePoint at, std::error_code reason);
+    void clear_deadline();
     /// Tells the writer the session may have output (after a send on the session).
     void wake();
+    /// Stops reading from the socket (back-pressure: TCP flow control slows the peer) or resumes.
+    void pause_reading(bool paused);
     /// Closes the socket; on_closed runs with `reason` (the first reason wins).
     void close(std::error_code reason);
 
@@ -64,11 +72,15 @@ private:
     asio::awaitable<void> run_writer();
     /// Opens whatever complete records are in m_read_buffer and feeds the session.
     base::Result<void> deliver();
+    /// Installs a session attached during a callback, feeding it the old one's leftover bytes.
+    base::Result<void> switch_session();
 
     asio::ip::tcp::socket m_socket;
     asio::ip::tcp::endpoint m_remote;
     std::unique_ptr<SecureChannel> m_secure;
     std::unique_ptr<Session> m_session;
+    std::unique_ptr<Session> m_next_session;  // attached from inside a session callback
+    bool m_in_session = false;
     ConnectionOptions m_options;
     Callbacks m_callbacks;
     asio::steady_timer m_deadline;
@@ -81,8 +93,10 @@ private:
     static constexpr std::size_t k_min_read = 16 * 1024;
     std::size_t m_read_hint = k_min_read;
     bool m_closed = false;
+    bool m_read_paused = false;
     bool m_writer_waiting = false;
-    std::error_code m_handshake_timeout_error;
+    std::error_code m_deadline_error;
+    std::uint64_t m_deadline_generation = 0;
 };
 
 /// Connects to `endpoint` within `timeout` (TCP_NODELAY set).

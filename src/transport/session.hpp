@@ -34,6 +34,11 @@ public:
     virtual ReceiveAllowance receive_allowance(base::TimePoint now) = 0;
     /// True when poll() has something to write; the driver wakes its writer only then.
     [[nodiscard]] virtual bool has_pending_output() const = 0;
+    /// Received bytes this session did not consume because it finished (e.g. a handshake session
+    /// that read past its message); the driver hands them to the session that replaces it.
+    [[nodiscard]] virtual base::ByteView leftover() const { return {}; }
+    /// The connection closed (for any reason): deliver nothing more, complete what is pending.
+    virtual void on_close() {}
 
     virtual ~Session() = default;
 };

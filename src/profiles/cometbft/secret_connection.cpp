@@ -53,6 +53,8 @@ constexpr std::string_view k_hkdf_info = "TENDERMINT_SECRET_CONNECTION_KEY_AND_C
 
 // PublicKey { oneof sum { bytes ed25519 = 1; bytes secp256k1 = 2; ... } }
 constexpr std::uint32_t k_pubkey_ed25519 = 1;
+constexpr std::uint32_t k_pubkey_secp256k1 = 2;
+constexpr std::uint32_t k_pubkey_bls12381 = 3;  // CometBFT v1.0
 // AuthSigMessage { PublicKey pub_key = 1; bytes sig = 2; }
 constexpr std::uint32_t k_auth_pub_key = 1;
 constexpr std::uint32_t k_auth_sig = 2;
@@ -204,14 +206,14 @@ base::Result<void> SecretConnection::on_auth_message(base::ByteView message) {
             auto key_field = key_reader.next();
             if (!key_field) return failed(Errc::malformed_auth_message);
             if (!key_field->has_value()) break;
-            if ((*key_field)->number == k_pubkey_ed25519 &&
-                (*key_field)->type == codec::WireType::length_delimited) {
+            const std::uint32_t number = (*key_field)->number;
+            if (number == k_pubkey_ed25519 && (*key_field)->type == codec::WireType::length_delimited) {
                 key = (*key_field)->bytes;
                 other_key_type = false;
-            } else {
+            } else if (number == k_pubkey_secp256k1 || number == k_pubkey_bls12381) {
                 other_key_type = true;  // a oneof: the last member present wins
                 key = {};
-            }
+            }  // unknown fields are skipped, as gogoproto does
         }
     }
     if (other_key_type) {
@@ -236,17 +238,17 @@ base::Result<void> SecretConnection::on_auth_message(base::ByteView message) {
 base::Result<void> SecretConnection::next_nonce(std::uint64_t& counter,
                                                 crypto::ChaCha20Poly1305::Nonce& nonce) {
     bool& exhausted = &counter == &m_send_counter ? m_send_exhausted : m_recv_exhausted;
-    if (exhausted) return failed(Errc::nonce_exhausted);
+    // CometBFT increments after each frame and panics when the counter already is 2^64-1, so
+    // that value is never used on the wire; neither do we.
+    if (exhausted || counter == UINT64_MAX) {
+        exhausted = true;
+        return failed(Errc::nonce_exhausted);
+    }
     nonce.fill(0);
     std::uint64_t c = counter;
     for (std::size_t i = 4; i < 12; ++i, c >>= 8)
         nonce[i] = static_cast<std::uint8_t>(c);
-    // The last counter value may be used once; CometBFT panics rather than wrap to 0.
-    if (counter == UINT64_MAX) {
-        exhausted = true;
-    } else {
-        ++counter;
-    }
+    ++counter;
     return {};
 }
 
@@ -254,19 +256,21 @@ base::Result<void> SecretConnection::seal(base::ByteView plaintext, base::Buffer
     if (m_state != State::established && m_state != State::awaiting_auth)
         return base::fail(Errc::not_established);
     crypto::ChaCha20Poly1305::Nonce nonce;
-    do {
+    // No frame for no data, as CometBFT (`for 0 < len(data)`): its unbuffered protoio reader
+    // would misread a zero-length frame during the handshake.
+    while (!plaintext.empty()) {
         const std::size_t chunk = std::min(plaintext.size(), k_frame_data_size);
         PEERLINK_TRY(next_nonce(m_send_counter, nonce));
         base::MutableByteView frame = out.prepare(k_frame_sealed_size);
         const auto length = static_cast<std::uint32_t>(chunk);
         for (std::size_t i = 0; i < 4; ++i)
             frame[i] = static_cast<std::uint8_t>(length >> (8 * i));
-        if (chunk > 0) std::memcpy(frame.data() + 4, plaintext.data(), chunk);
+        std::memcpy(frame.data() + 4, plaintext.data(), chunk);
         std::memset(frame.data() + 4 + chunk, 0, k_frame_data_size - chunk);
         m_send_aead->seal(nonce, frame.first(k_frame_plain_size), {}, frame);
         out.commit(k_frame_sealed_size);
         plaintext = plaintext.subspan(chunk);
-    } while (!plaintext.empty());
+    }
     return {};
 }
 

@@ -77,13 +77,13 @@ TEST(SecretConnection, HandshakeWorksByteByByte) {
 TEST(SecretConnection, SealsIntoFixedSizeFramesAndOpensThem) {
     Pair p;
     p.handshake();
-    for (std::size_t size : {0u, 1u, 1023u, 1024u, 1025u, 5000u}) {
+    for (std::size_t size : {1u, 1023u, 1024u, 1025u, 5000u}) {
         Bytes message(size);
         for (std::size_t i = 0; i < size; ++i)
             message[i] = static_cast<std::uint8_t>(i * 7);
         Buffer wire;
         ASSERT_TRUE(p.a.seal(message, wire).ok());
-        const std::size_t frames = std::max<std::size_t>(1, (size + 1023) / 1024);
+        const std::size_t frames = (size + 1023) / 1024;
         EXPECT_EQ(wire.size(), frames * k_frame_sealed_size) << size;
         Buffer plain;
         auto consumed = p.b.open(wire.data(), plain);
@@ -91,6 +91,14 @@ TEST(SecretConnection, SealsIntoFixedSizeFramesAndOpensThem) {
         EXPECT_EQ(*consumed, wire.size());
         EXPECT_EQ(Bytes(plain.data().begin(), plain.data().end()), message);
     }
+}
+
+TEST(SecretConnection, SealsNoFrameForNoData) {
+    Pair p;
+    p.handshake();
+    Buffer wire;
+    ASSERT_TRUE(p.a.seal({}, wire).ok());
+    EXPECT_TRUE(wire.empty());
 }
 
 TEST(SecretConnection, PartialFrameWaitsForTheRest) {
@@ -131,8 +139,9 @@ TEST(SecretConnection, ReplayedFrameFailsBecauseNoncesAdvance) {
 TEST(SecretConnection, NonceCounterExhaustionIsFatal) {
     Pair p;
     p.handshake();
-    p.a.set_nonce_counters_for_testing(UINT64_MAX, 0);
-    p.b.set_nonce_counters_for_testing(0, UINT64_MAX);
+    // 2^64 - 2 is the last counter CometBFT puts on the wire (it panics rather than use 2^64 - 1).
+    p.a.set_nonce_counters_for_testing(UINT64_MAX - 1, 0);
+    p.b.set_nonce_counters_for_testing(0, UINT64_MAX - 1);
     Buffer wire;
     ASSERT_TRUE(p.a.seal(base::as_bytes("last"), wire).ok());
     Buffer plain;
@@ -140,6 +149,7 @@ TEST(SecretConnection, NonceCounterExhaustionIsFatal) {
     EXPECT_EQ(base::as_chars(plain.data()), "last");
     Buffer more;
     EXPECT_EQ(p.a.seal(base::as_bytes("one more"), more).error(), Errc::nonce_exhausted);
+    EXPECT_TRUE(more.empty());
 }
 
 TEST(SecretConnection, SealBeforeHandshakeIsRefused) {
@@ -280,6 +290,26 @@ TEST(SecretConnection, RejectsNonEd25519Keys) {
     const Bytes sig(64, 1);
     EXPECT_EQ(v.sc.handshake(v.peer.auth_message(2, secp_key, sig), v.out).error(),
               Errc::unsupported_key_type);
+}
+
+TEST(SecretConnection, SkipsUnknownFieldsInThePublicKey) {
+    Victim v;
+    const auto sig = crypto::ed25519_sign(v.peer.identity.secret_key, v.peer.challenge);
+    // PublicKey{ed25519 = 1: key, 9: "x"} inside AuthSigMessage.
+    Buffer key;
+    codec::ProtoWriter kw(key);
+    kw.bytes_field(1, v.peer.identity.public_key);
+    kw.bytes_field(9, base::as_bytes("x"));
+    Buffer msg;
+    codec::ProtoWriter w(msg);
+    w.message_header(1, key.size());
+    msg.append(key.data());
+    w.bytes_field(2, sig);
+    Buffer delimited;
+    codec::write_delimited(delimited, msg.data());
+    auto r = v.sc.handshake(v.peer.frame_with(delimited.data()), v.out);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_TRUE(v.sc.established());
 }
 
 TEST(SecretConnection, RejectsFrameLengthAbove1024) {

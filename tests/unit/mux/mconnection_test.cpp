@@ -428,6 +428,44 @@ TEST(MConnectionQueue, FatalErrorFailsParkedSenders) {
 
 // ---- errors a peer can cause ----
 
+TEST(MConnectionClose, NothingIsDeliveredAfterClose) {
+    // A receive callback that closes the connection must not see the rest of the batch.
+    Peer a({}, {{.id = 1, .send_queue_capacity = 10}});
+    int delivered = 0;
+    MConnection* self = nullptr;
+    MConnection closing(
+        {}, {{.id = 1}},
+        [&](ChannelId, base::ByteView) {
+            ++delivered;
+            self->on_close();  // what transport::Connection::close does
+        },
+        t0);
+    self = &closing;
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(a.conn.try_send(1, text("m")));
+    base::Buffer wire;
+    ASSERT_TRUE(a.conn.poll(wire, t0 + 1s).ok());
+    ASSERT_TRUE(closing.on_receive(wire.data(), t0 + 1s).ok());
+    EXPECT_EQ(delivered, 1);
+    EXPECT_TRUE(closing.on_receive(wire.data(), t0 + 1s).ok());
+    EXPECT_EQ(delivered, 1);
+    EXPECT_FALSE(closing.try_send(1, text("late")));
+}
+
+TEST(MConnectionClose, ParkedSendersAreCompletedOnClose) {
+    Peer a({}, {{.id = 1, .send_queue_capacity = 1}});
+    ASSERT_TRUE(a.conn.try_send(1, text("fills the queue")));
+    std::vector<bool> outcomes;
+    a.conn.send(1, text("parked"), t0 + 10s, [&](bool queued) { outcomes.push_back(queued); });
+    a.conn.send(1, text("parked too"), t0 + 10s, [&](bool queued) { outcomes.push_back(queued); });
+    EXPECT_TRUE(outcomes.empty());
+    a.conn.on_close();
+    EXPECT_EQ(outcomes, (std::vector<bool>{false, false}));
+    a.conn.send(1, text("after close"), t0 + 10s, [&](bool queued) { outcomes.push_back(queued); });
+    EXPECT_EQ(outcomes.size(), 3u);
+    EXPECT_FALSE(outcomes.back());
+}
+
 TEST(MConnectionErrors, UnknownChannel) {
     EXPECT_EQ(receive_new({{.id = 1}}, "0a1a08080210011a026869"), Errc::unknown_channel);
     // channel_id -1 (sign-extended) and 256.
@@ -503,10 +541,12 @@ TEST(MConnectionRate, ReceiveAllowanceRunsOutAndRecovers) {
     ASSERT_FALSE(receive(b.conn, pings));
     const transport::ReceiveAllowance none = b.conn.receive_allowance(t0);
     EXPECT_EQ(none.bytes, 0u);
-    // 3000 - 2070 = 930 bytes of debt at 10 kB/s: about 93 ms.
-    EXPECT_GT(none.retry_at, t0 + 92ms);
-    EXPECT_LT(none.retry_at, t0 + 94ms);
-    EXPECT_GT(b.conn.receive_allowance(none.retry_at).bytes, 0u);
+    // 930 bytes of debt, then room for one whole packet (1035 bytes) at 10 kB/s: about 197 ms.
+    // Waiting for a whole packet avoids reads too small to hold a sealed frame.
+    EXPECT_GT(none.retry_at, t0 + 196ms);
+    EXPECT_LT(none.retry_at, t0 + 198ms);
+    EXPECT_EQ(b.conn.receive_allowance(t0 + 150ms).bytes, 0u);
+    EXPECT_GE(b.conn.receive_allowance(none.retry_at).bytes, 1035u);
 
     Peer unlimited({.recv_rate = 0}, {{.id = 1}});
     EXPECT_EQ(unlimited.conn.receive_allowance(t0).bytes, SIZE_MAX);

@@ -1,0 +1,85 @@
+// The CometBFT peer lifecycle on Asio: accept or dial -> SecretConnection -> NodeInfo exchange ->
+// checks (authenticated ID, dialled ID, self, network, versions, channels) -> ConnManager
+// admission -> Peer with an MConnection -> Router::add_peer ... -> Router::remove_peer.
+// Network thread only (the io_context's thread), except where noted.
+#pragma once
+#include <asio.hpp>
+#include <memory>
+#include <unordered_set>
+
+#include "connmgr/conn_manager.hpp"
+#include "profiles/cometbft/node_info.hpp"
+#include "profiles/cometbft/node_key.hpp"
+#include "router/router.hpp"
+#include "transport/connection.hpp"
+
+namespace peerlink::cometbft {
+
+enum class HostErrc {
+    id_mismatch = 1,     // NodeInfo ID is not the ID of the authenticated key
+    dialed_id_mismatch,  // an outbound peer is not the node we dialled
+    self_connection,     // we reached ourselves
+    node_info_timeout,   // NodeInfo did not arrive within handshake_timeout
+};
+PEERLINK_DECLARE_ERRC(HostErrc)
+
+struct HostOptions {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 0;  // 0: any free port
+    /// Advertised in NodeInfo.listen_addr; empty: tcp://<listen host>:<bound port>.
+    std::string external_address;
+    std::string network = "peerlink-testnet";
+    std::string moniker = "peerlink";
+    std::string version = "0.38.0";
+    /// Per handshake step (SecretConnection, then NodeInfo), as CometBFT applies its timeout.
+    base::Duration handshake_timeout = std::chrono::seconds(20);
+    base::Duration dial_timeout = std::chrono::seconds(3);
+    mux::Options mux;
+};
+
+class Host {
+public:
+    /// `router` has its reactors registered; `connmgr` was built with this node's ID.
+    Host(asio::io_context& io, HostOptions options, NodeKey key, router::Router& router,
+         connmgr::ConnManager& connmgr);
+    ~Host();
+
+    /// Binds the listener and starts the accept and dial loops.
+    base::Result<void> start();
+    /// Stops accepting and dialling and closes every connection.
+    void stop();
+
+    [[nodiscard]] std::uint16_t listen_port() const { return m_listen_port; }
+    [[nodiscard]] const NodeInfo& node_info() const { return m_info; }
+    [[nodiscard]] peer::NodeId id() const { return m_key.id(); }
+    /// Tells the dial loop to look at the connection manager now (after adding peers to dial).
+    void wake_dialer();
+
+private:
+    struct Pending;  // a connection between accept/dial and AddPeer
+
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> dial_loop();
+    asio::awaitable<void> dial(peer::PeerAddress address);
+    void start_handshake(asio::ip::tcp::socket socket, peer::Direction direction,
+                         std::optional<peer::PeerAddress> dialed);
+    void on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView message);
+    void reject(const std::shared_ptr<Pending>& pending, std::error_code reason);
+    void on_closed(const std::shared_ptr<Pending>& pending, std::error_code reason);
+
+    asio::io_context& m_io;
+    HostOptions m_options;
+    NodeKey m_key;
+    router::Router& m_router;
+    connmgr::ConnManager& m_connmgr;
+    NodeInfo m_info;
+    asio::ip::tcp::acceptor m_acceptor;
+    asio::steady_timer m_dial_wake;
+    std::uint16_t m_listen_port = 0;
+    bool m_stopped = false;
+    std::unordered_set<std::shared_ptr<transport::Connection>> m_connections;
+};
+
+}  // namespace peerlink::cometbft
+
+PEERLINK_ERROR_ENUM_TRAIT(peerlink::cometbft::HostErrc)
