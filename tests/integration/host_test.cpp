@@ -364,5 +364,59 @@ TEST_F(HostTest, ABlockingReactorDoesNotCostOtherPeersTheirConnection) {
     EXPECT_NE(server->router.find(quiet->key.id()), nullptr);
 }
 
+TEST_F(HostTest, PeerFiltersCanRefuseAndMustAnswerInTime) {
+    // Given a node whose peer filter refuses one ID and never answers for another
+    auto refused = make(2);
+    auto silent = make(3);
+    auto welcome = make(4);
+    cometbft::HostOptions o = options();
+    o.filter_timeout = 300ms;
+    const peer::NodeId refused_id = refused->key.id();
+    const peer::NodeId silent_id = silent->key.id();
+    std::vector<cometbft::FilterDone> never_answered;
+    o.peer_filters.push_back([&](const peer::PeerInfo& info, cometbft::FilterDone done) {
+        if (info.id == refused_id) return done(make_error_code(std::errc::permission_denied));
+        if (info.id == silent_id) return never_answered.push_back(std::move(done));
+        done({});
+    });
+    auto server = make(1, loopback(), o);
+    refused->dial(server->address());
+    silent->dial(server->address());
+    welcome->dial(server->address());
+    std::vector<router::Event> seen;
+    ASSERT_TRUE(run_until(
+        [&] {
+            return has_event(*server, router::EventKind::handshake_rejected,
+                             make_error_code(cometbft::HostErrc::filter_rejected), seen) &&
+                   has_event(*server, router::EventKind::handshake_rejected,
+                             make_error_code(cometbft::HostErrc::filter_timeout), seen) &&
+                   server->router.peers()->size() == 1;
+        },
+        5s));
+    EXPECT_NE(server->router.find(welcome->key.id()), nullptr);
+}
+
+TEST_F(HostTest, ConnectionFiltersSeeTheRemoteIpFirst) {
+    cometbft::HostOptions o = options();
+    std::vector<std::string> seen_ips;
+    o.conn_filters.push_back([&](const std::string& ip, cometbft::FilterDone done) {
+        seen_ips.push_back(ip);
+        done(make_error_code(std::errc::connection_refused));
+    });
+    auto server = make(1, loopback(), o);
+    auto client = make(2);
+    client->dial(server->address());
+    std::vector<router::Event> seen;
+    ASSERT_TRUE(run_until(
+        [&] {
+            return has_event(*server, router::EventKind::handshake_rejected,
+                             std::make_error_code(std::errc::connection_refused), seen);
+        },
+        5s));
+    ASSERT_FALSE(seen_ips.empty());
+    EXPECT_EQ(seen_ips[0], "127.0.0.1");
+    EXPECT_TRUE(server->router.peers()->empty());
+}
+
 }  // namespace
 }  // namespace peerlink

@@ -10,20 +10,6 @@ namespace peerlink::cometbft {
 
 namespace {
 
-const char* describe(int value) {
-    switch (static_cast<HostErrc>(value)) {
-        case HostErrc::id_mismatch:
-            return "NodeInfo ID does not match the authenticated key";
-        case HostErrc::dialed_id_mismatch:
-            return "peer is not the node we dialled";
-        case HostErrc::self_connection:
-            return "connected to ourselves";
-        case HostErrc::node_info_timeout:
-            return "NodeInfo exchange timed out";
-    }
-    return "unknown host error";
-}
-
 constexpr auto k_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 auto& logger() {
@@ -31,11 +17,6 @@ auto& logger() {
 }
 
 }  // namespace
-
-const std::error_category& HostErrc_category() {
-    static const base::MessageCategory category("cometbft.host", describe);
-    return category;
-}
 
 struct Host::Pending {
     std::shared_ptr<transport::Connection> connection;
@@ -124,7 +105,55 @@ asio::awaitable<void> Host::accept_loop() {
                               .reason = admitted.error()});
             continue;  // the socket closes as it goes out of scope
         }
-        start_handshake(std::move(socket), peer::Direction::inbound, std::nullopt);
+        if (m_options.conn_filters.empty()) {
+            start_handshake(std::move(socket), peer::Direction::inbound, std::nullopt);
+            continue;
+        }
+        auto held = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+        run_filters(m_options.conn_filters, ip,
+                    [this, held, ip, port = remote.port()](std::error_code reason) {
+                        if (m_stopped) return;
+                        if (!reason)
+                            return start_handshake(std::move(*held), peer::Direction::inbound, std::nullopt);
+                        m_connmgr.on_inbound_handshake_finished();
+                        m_router.publish({.kind = router::EventKind::handshake_rejected,
+                                          .time = base::SteadyClock::now(),
+                                          .id = {},
+                                          .address = ip + ":" + std::to_string(port),
+                                          .direction = peer::Direction::inbound,
+                                          .reason = reason});
+                    });
+    }
+}
+
+template <typename Arg, typename Filter>
+void Host::run_filters(const std::vector<Filter>& filters, const Arg& arg,
+                       std::function<void(std::error_code)> decide) {
+    struct State {
+        std::size_t waiting;
+        bool decided = false;
+        std::function<void(std::error_code)> decide;
+        asio::steady_timer timer;
+    };
+    auto state =
+        std::make_shared<State>(State{filters.size(), false, std::move(decide), asio::steady_timer(m_io)});
+    const auto finish = [state](std::error_code reason) {
+        if (state->decided) return;
+        if (reason || --state->waiting == 0) {
+            state->decided = true;
+            state->timer.cancel();
+            state->decide(reason);
+        }
+    };
+    state->timer.expires_after(m_options.filter_timeout);
+    state->timer.async_wait([finish](std::error_code ec) {
+        if (!ec) finish(make_error_code(HostErrc::filter_timeout));
+    });
+    for (const auto& filter : filters) {
+        // Filters may answer from any thread; the decision is made on the network thread.
+        filter(arg, [this, finish](std::error_code reason) {
+            asio::post(m_io, [finish, reason] { finish(reason ? reason : std::error_code{}); });
+        });
     }
 }
 
@@ -209,44 +238,38 @@ void Host::start_handshake(asio::ip::tcp::socket socket, peer::Direction directi
 }
 
 void Host::on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView message) {
-    auto decoded = decode(message);
-    if (!decoded) return reject(pending, decoded.error());
-    const NodeInfo& theirs = *decoded;
-    if (auto valid = validate(theirs); !valid) return reject(pending, valid.error());
     transport::Connection& connection = *pending->connection;
-    const peer::NodeId authenticated = node_id_of(remote_public_key(connection));
-    const auto claimed = peer::NodeId::from_hex(theirs.node_id);
-    if (!claimed || *claimed != authenticated) return reject(pending, make_error_code(HostErrc::id_mismatch));
-    // Self first: whatever ID the address claimed, it leads to us and must never be dialled again.
-    if (authenticated == m_key.id()) {
-        if (pending->dialed) m_connmgr.on_self_address(*pending->dialed);
-        return reject(pending, make_error_code(HostErrc::self_connection));
-    }
-    if (pending->dialed && pending->dialed->id != authenticated) {
-        return reject(pending, make_error_code(HostErrc::dialed_id_mismatch));
-    }
-    if (auto compatible = check_compatible(m_info, theirs); !compatible) {
-        return reject(pending, compatible.error());
-    }
-    if (auto admitted = m_connmgr.admit_peer(authenticated, pending->ip, pending->direction); !admitted) {
-        return reject(pending, admitted.error());
-    }
+    const ConnectionFacts facts{.direction = pending->direction,
+                                .dialed = pending->dialed,
+                                .authenticated_key = remote_public_key(connection),
+                                .ip = pending->ip,
+                                .port = pending->port};
+    auto checked = check_peer(m_info, m_key.id(), facts, message, m_connmgr);
+    if (!checked) return reject(pending, checked.error());
+    if (m_options.peer_filters.empty()) return add_peer(pending, std::move(*checked));
+    run_filters(m_options.peer_filters, *checked, [this, pending, info = *checked](std::error_code reason) {
+        if (!pending->connection) return;  // closed while the filters ran
+        if (reason == HostErrc::filter_timeout) return reject(pending, reason);
+        if (reason) {
+            logger().debug("peer filter refused {}: {}", info.id.to_hex(), reason.message());
+            return reject(pending, make_error_code(HostErrc::filter_rejected));
+        }
+        // Admission again: another connection to this node may have come up meanwhile.
+        if (auto admitted = m_connmgr.admit_peer(info.id, info.remote_ip, info.direction); !admitted) {
+            return reject(pending, admitted.error());
+        }
+        add_peer(pending, info);
+    });
+}
 
+void Host::add_peer(const std::shared_ptr<Pending>& pending, peer::PeerInfo info) {
+    transport::Connection& connection = *pending->connection;
+    const peer::NodeId authenticated = info.id;
     connection.clear_deadline();
     if (pending->holds_inbound_slot) {
         pending->holds_inbound_slot = false;
         m_connmgr.on_inbound_handshake_finished();
     }
-    peer::PeerInfo info{.id = authenticated,
-                        .direction = pending->direction,
-                        .remote_ip = pending->ip,
-                        .remote_port = pending->port,
-                        .listen_addr = theirs.listen_addr,
-                        .network = theirs.network,
-                        .version = theirs.version,
-                        .moniker = theirs.moniker,
-                        .channels = theirs.channels,
-                        .persistent = false};
     auto weak_peer = std::make_shared<std::weak_ptr<peer::Peer>>();
     mux::MConnection& mc =
         attach_mconnection(connection, m_options.mux, m_router.channels(),

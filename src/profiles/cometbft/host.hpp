@@ -10,18 +10,18 @@
 #include "connmgr/conn_manager.hpp"
 #include "profiles/cometbft/node_info.hpp"
 #include "profiles/cometbft/node_key.hpp"
+#include "profiles/cometbft/peer_checks.hpp"
 #include "router/router.hpp"
 #include "transport/connection.hpp"
 
 namespace peerlink::cometbft {
 
-enum class HostErrc {
-    id_mismatch = 1,     // NodeInfo ID is not the ID of the authenticated key
-    dialed_id_mismatch,  // an outbound peer is not the node we dialled
-    self_connection,     // we reached ourselves
-    node_info_timeout,   // NodeInfo did not arrive within handshake_timeout
-};
-PEERLINK_DECLARE_ERRC(HostErrc)
+/// A filter answers by calling `done` (from any thread) with no error to admit, or with a reason.
+using FilterDone = std::function<void(std::error_code)>;
+/// Runs on each accepted socket before its handshake (CometBFT's conn filters).
+using ConnFilter = std::function<void(const std::string& ip, FilterDone done)>;
+/// Runs on each peer that passed the NodeInfo checks, before AddPeer (CometBFT's peer filters).
+using PeerFilter = std::function<void(const peer::PeerInfo& info, FilterDone done)>;
 
 struct HostOptions {
     std::string listen_host = "127.0.0.1";
@@ -35,6 +35,10 @@ struct HostOptions {
     base::Duration handshake_timeout = std::chrono::seconds(20);
     base::Duration dial_timeout = std::chrono::seconds(3);
     mux::Options mux;
+    std::vector<ConnFilter> conn_filters;
+    std::vector<PeerFilter> peer_filters;
+    /// A filter that has not answered by then rejects (CometBFT: 5 s).
+    base::Duration filter_timeout = std::chrono::seconds(5);
 };
 
 class Host {
@@ -64,6 +68,12 @@ private:
     void start_handshake(asio::ip::tcp::socket socket, peer::Direction direction,
                          std::optional<peer::PeerAddress> dialed);
     void on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView message);
+    void add_peer(const std::shared_ptr<Pending>& pending, peer::PeerInfo info);
+    /// Runs `filters` concurrently; `decide` gets the first error, a timeout, or success, once,
+    /// on the network thread.
+    template <typename Arg, typename Filter>
+    void run_filters(const std::vector<Filter>& filters, const Arg& arg,
+                     std::function<void(std::error_code)> decide);
     void reject(const std::shared_ptr<Pending>& pending, std::error_code reason);
     void on_closed(const std::shared_ptr<Pending>& pending, std::error_code reason);
 
@@ -81,5 +91,3 @@ private:
 };
 
 }  // namespace peerlink::cometbft
-
-PEERLINK_ERROR_ENUM_TRAIT(peerlink::cometbft::HostErrc)
