@@ -66,8 +66,8 @@ base::Result<void> Host::start() {
     m_info.tx_index = "off";
     if (auto valid = validate(m_info); !valid) return valid;
 
-    asio::co_spawn(m_io, accept_loop(), asio::detached);
-    asio::co_spawn(m_io, dial_loop(), asio::detached);
+    asio::co_spawn(m_io, accept_loop(m_alive), asio::detached);
+    asio::co_spawn(m_io, dial_loop(m_alive), asio::detached);
     return {};
 }
 
@@ -86,10 +86,10 @@ void Host::wake_dialer() {
     m_dial_wake.cancel();
 }
 
-asio::awaitable<void> Host::accept_loop() {
-    while (!m_stopped) {
+asio::awaitable<void> Host::accept_loop(std::shared_ptr<bool> alive) {
+    while (*alive && !m_stopped) {
         auto [ec, socket] = co_await m_acceptor.async_accept(k_tuple);
-        if (m_stopped || ec == asio::error::operation_aborted) co_return;
+        if (!*alive || m_stopped || ec == asio::error::operation_aborted) co_return;
         if (ec) continue;  // e.g. EMFILE: try the next one
         std::error_code remote_ec;
         const auto remote = socket.remote_endpoint(remote_ec);
@@ -146,31 +146,35 @@ void Host::run_filters(const std::vector<Filter>& filters, const Arg& arg,
         }
     };
     state->timer.expires_after(m_options.filter_timeout);
-    state->timer.async_wait([finish](std::error_code ec) {
-        if (!ec) finish(make_error_code(HostErrc::filter_timeout));
+    state->timer.async_wait([finish, alive = m_alive](std::error_code ec) {
+        if (!ec && *alive) finish(make_error_code(HostErrc::filter_timeout));
     });
     for (const auto& filter : filters) {
         // Filters may answer from any thread; the decision is made on the network thread.
-        filter(arg, [this, finish](std::error_code reason) {
-            asio::post(m_io, [finish, reason] { finish(reason ? reason : std::error_code{}); });
+        filter(arg, [io = &m_io, finish, alive = m_alive](std::error_code reason) {
+            asio::post(*io, [finish, reason, alive] {
+                if (*alive) finish(reason);
+            });
         });
     }
 }
 
-asio::awaitable<void> Host::dial_loop() {
-    while (!m_stopped) {
+asio::awaitable<void> Host::dial_loop(std::shared_ptr<bool> alive) {
+    while (*alive && !m_stopped) {
         auto plan = m_connmgr.poll(base::SteadyClock::now());
         for (auto& address : plan.dial_now)
-            asio::co_spawn(m_io, dial(std::move(address)), asio::detached);
+            asio::co_spawn(m_io, dial(std::move(address), alive), asio::detached);
         for (const auto& address : plan.gave_up) {
             logger().info("giving up on persistent peer {}", address.to_string());
         }
         m_dial_wake.expires_at(plan.wake_at);
         co_await m_dial_wake.async_wait(k_tuple);
+        if (!*alive) co_return;
     }
 }
 
-asio::awaitable<void> Host::dial(peer::PeerAddress address) {
+asio::awaitable<void> Host::dial(peer::PeerAddress address, std::shared_ptr<bool> alive) {
+    if (!*alive) co_return;
     std::error_code ec;
     asio::ip::tcp::endpoint endpoint;
     const auto ip = asio::ip::make_address(address.host, ec);
@@ -187,7 +191,7 @@ asio::awaitable<void> Host::dial(peer::PeerAddress address) {
     base::Result<asio::ip::tcp::socket> socket =
         base::fail(ec ? ec : std::make_error_code(std::errc::invalid_argument));
     if (!ec) socket = co_await transport::dial(endpoint, m_options.dial_timeout);
-    if (m_stopped) co_return;
+    if (!*alive || m_stopped) co_return;
     if (!socket) {
         logger().debug("dial {} failed: {}", address.to_string(), socket.error().message());
         m_connmgr.on_dial_failed(address, base::SteadyClock::now());

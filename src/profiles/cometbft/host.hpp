@@ -62,9 +62,10 @@ public:
 private:
     struct Pending;  // a connection between accept/dial and AddPeer
 
-    asio::awaitable<void> accept_loop();
-    asio::awaitable<void> dial_loop();
-    asio::awaitable<void> dial(peer::PeerAddress address);
+    // `alive` is a parameter so that it is in the coroutine frame before the first resumption.
+    asio::awaitable<void> accept_loop(std::shared_ptr<bool> alive);
+    asio::awaitable<void> dial_loop(std::shared_ptr<bool> alive);
+    asio::awaitable<void> dial(peer::PeerAddress address, std::shared_ptr<bool> alive);
     void start_handshake(asio::ip::tcp::socket socket, peer::Direction direction,
                          std::optional<peer::PeerAddress> dialed);
     void on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView message);
@@ -87,6 +88,9 @@ private:
     asio::steady_timer m_dial_wake;
     std::uint16_t m_listen_port = 0;
     bool m_stopped = false;
+    /// False once the host is destroyed: suspended coroutines and late callbacks check it before
+    /// touching the host (they may resume after it is gone, with operation_aborted).
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
     std::unordered_set<std::shared_ptr<transport::Connection>> m_connections;
 };
 
