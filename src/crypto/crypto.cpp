@@ -127,6 +127,15 @@ X25519KeyPair x25519_generate() {
     return kp;
 }
 
+X25519KeyPair x25519_from_secret(const X25519Key& secret) {
+    ensure_init();
+    X25519KeyPair kp;
+    kp.secret_key = secret;
+    if (crypto_scalarmult_curve25519_base(kp.public_key.data(), kp.secret_key.data()) != 0)
+        throw_backend_failure("crypto_scalarmult_curve25519_base failed");
+    return kp;
+}
+
 base::Result<X25519Key> x25519(const X25519Key& our_secret, const X25519Key& their_public) {
     ensure_init();
     X25519Key shared;

@@ -41,6 +41,8 @@ struct X25519KeyPair {
     X25519Key secret_key;
 };
 X25519KeyPair x25519_generate();
+/// The key pair of a given secret, for reproducible keys (the simulator derives them from its seed).
+X25519KeyPair x25519_from_secret(const X25519Key& secret);
 /// Shared secret of our secret key and their public key; fails with low_order_point when the
 /// result would be all zeros (the peer sent a point of small order).
 base::Result<X25519Key> x25519(const X25519Key& our_secret, const X25519Key& their_public);

@@ -14,24 +14,10 @@
 
 #include "mux/mconnection.hpp"
 #include "peer/node_id.hpp"
+#include "peer/peer_info.hpp"
 #include "transport/connection.hpp"
 
 namespace peerlink::peer {
-
-/// What the handshake told us about a peer (CometBFT: its NodeInfo; other profiles fill what
-/// they have).
-struct PeerInfo {
-    NodeId id;
-    Direction direction = Direction::outbound;
-    std::string remote_ip;
-    std::uint16_t remote_port = 0;
-    std::string listen_addr;
-    std::string network;
-    std::string version;
-    std::string moniker;
-    base::Bytes channels;
-    bool persistent = false;
-};
 
 class Peer : public std::enable_shared_from_this<Peer> {
 public:

@@ -47,6 +47,7 @@ Router::Router(asio::io_context& network, Options options)
 
 Router::~Router() {
     stop();
+    *m_alive = false;
 }
 
 void Router::add_reactor(std::string name, std::shared_ptr<Reactor> reactor) {
@@ -128,15 +129,18 @@ void Router::on_message(const peer::PeerPtr& peer, mux::ChannelId channel, base:
     const std::size_t size = message.size();
     peer->inbound_bytes += size;
     if (peer->inbound_bytes > m_options.max_inbound_bytes_per_peer) peer->connection().pause_reading(true);
-    asio::post(host->context, [this, reactor = host->reactor, peer, channel, copy = std::move(copy), size] {
-        reactor->receive(peer, channel, copy);
-        asio::post(m_network, [this, peer, size] {
-            peer->inbound_bytes -= size;
-            if (peer->inbound_bytes <= m_options.max_inbound_bytes_per_peer / 2) {
-                peer->connection().pause_reading(false);
-            }
-        });
-    });
+    asio::post(host->context,
+               [this, alive = m_alive, reactor = host->reactor, peer, channel, copy = std::move(copy), size] {
+                   reactor->receive(peer, channel, copy);
+                   // m_network outlives the router (it is the node's io_context); `this` may not.
+                   asio::post(m_network, [this, alive, peer, size] {
+                       if (!*alive) return;
+                       peer->inbound_bytes -= size;
+                       if (peer->inbound_bytes <= m_options.max_inbound_bytes_per_peer / 2) {
+                           peer->connection().pause_reading(false);
+                       }
+                   });
+               });
 }
 
 void Router::remove_peer(const peer::PeerPtr& peer, std::error_code reason) {

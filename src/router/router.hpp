@@ -91,6 +91,9 @@ private:
     std::atomic<std::shared_ptr<const PeerList>> m_peers;
     EventQueue m_events;
     bool m_started = false;
+    /// Read and written on the network thread only: work that reactor threads post back to it
+    /// may run after the router is gone.
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 }  // namespace peerlink::router

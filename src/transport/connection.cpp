@@ -192,7 +192,9 @@ base::Result<void> Connection::deliver() {
         m_in_session = false;
         m_plain_in.clear();
         if (!received) return received;
-        if (m_next_session) PEERLINK_TRY(switch_session());
+        // The old session first writes what it still owes (e.g. our NodeInfo); the writer
+        // switches after polling it.
+        if (m_next_session && !m_session->has_pending_output()) PEERLINK_TRY(switch_session());
         if (!m_closed && m_session->has_pending_output()) wake();
     }
     return {};
@@ -260,7 +262,7 @@ asio::awaitable<void> Connection::run_writer() {
             close(polled.error());
             co_return;
         }
-        if (m_next_session) {
+        if (m_next_session && !m_session->has_pending_output()) {
             if (auto switched = switch_session(); !switched) {
                 close(switched.error());
                 co_return;

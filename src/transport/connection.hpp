@@ -12,18 +12,11 @@
 #include "base/clock.hpp"
 #include "base/error.hpp"
 #include "base/result.hpp"
+#include "transport/errc.hpp"
 #include "transport/secure_channel.hpp"
 #include "transport/session.hpp"
 
 namespace peerlink::transport {
-
-enum class Errc {
-    closed_by_peer = 1,  // orderly end of stream from the remote
-    closed_locally,      // close() without another reason
-    dial_timeout,        // connect did not finish within the dial timeout
-    no_session,          // the established callback attached no session
-};
-PEERLINK_DECLARE_ERRC(Errc)
 
 struct ConnectionOptions {
     /// Deadline for the whole secure handshake (CometBFT config default 20 s).
@@ -47,8 +40,9 @@ public:
     /// Starts the handshake. `handshake_error` is reported when the deadline passes.
     void start(std::error_code handshake_timeout_error);
     /// Gives the connection its session; valid from on_established on. Called from inside the
-    /// current session's callbacks it replaces that session once the callback returns, and the
-    /// old session's leftover() bytes go to the new one.
+    /// current session's callbacks it replaces that session once the callback returns and the
+    /// old session has written all its pending output; the old session's leftover() bytes go to
+    /// the new one.
     Session& attach(std::unique_ptr<Session> session);
     /// Closes the connection with `reason` unless clear_deadline() is called before `at`. Covers
     /// handshake steps after the secure channel (e.g. CometBFT's NodeInfo exchange).
@@ -104,5 +98,3 @@ asio::awaitable<base::Result<asio::ip::tcp::socket>> dial(asio::ip::tcp::endpoin
                                                           base::Duration timeout);
 
 }  // namespace peerlink::transport
-
-PEERLINK_ERROR_ENUM_TRAIT(peerlink::transport::Errc)

@@ -41,6 +41,7 @@ Host::Host(asio::io_context& io, HostOptions options, NodeKey key, router::Route
 
 Host::~Host() {
     stop();
+    *m_alive = false;
 }
 
 base::Result<void> Host::start() {

@@ -7,7 +7,7 @@
 
 #include "connmgr/conn_manager.hpp"
 #include "crypto/crypto.hpp"
-#include "peer/peer.hpp"
+#include "peer/peer_info.hpp"
 #include "profiles/cometbft/node_info.hpp"
 
 namespace peerlink::cometbft {
