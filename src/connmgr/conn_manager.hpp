@@ -47,6 +47,7 @@ struct Options {
     /// A malformed entry makes the constructor throw std::invalid_argument.
     std::vector<std::string> allow_cidrs{};
     /// TCP connect deadline for the dialer driver; the manager only carries it.
+    /// Connect timeout the driver applies to each dial (CometBFT config key dial_timeout).
     base::Duration dial_timeout = std::chrono::seconds(3);
     /// An address from the AddressSource is not dialled again within this of its last dial.
     base::Duration dial_history = std::chrono::seconds(30);
@@ -126,12 +127,18 @@ public:
     /// Due persistent and static redials, then outbound slots filled from the AddressSource.
     DialPlan poll(base::TimePoint now);
 
+    [[nodiscard]] const Options& options() const { return m_options; }
     [[nodiscard]] std::size_t inbound_count() const { return m_inbound; }
     [[nodiscard]] std::size_t outbound_count() const { return m_outbound; }
     [[nodiscard]] std::size_t dialing_count() const { return m_dialing.size(); }
     /// Inbound handshakes in progress plus dials in flight.
     [[nodiscard]] std::size_t pending_handshakes() const { return m_inbound_pending + m_dialing.size(); }
     [[nodiscard]] bool is_connected(const peer::NodeId& id) const { return m_peers.contains(id); }
+    /// The direction of the connected peer `id`, if connected.
+    [[nodiscard]] std::optional<peer::Direction> direction_of(const peer::NodeId& id) const {
+        const auto found = m_peers.find(id);
+        return found == m_peers.end() ? std::nullopt : std::optional(found->second.direction);
+    }
     [[nodiscard]] bool is_dialing(const peer::NodeId& id) const { return m_dialing.contains(id); }
     /// Connected peers in one direction, in no particular order.
     [[nodiscard]] std::vector<peer::NodeId> peers(peer::Direction direction) const;

@@ -486,7 +486,15 @@ void Node::on_node_info(Conn& c, base::ByteView message) {
                                           .port = c.port};
     auto checked = cometbft::check_peer(m_info, id(), facts, message, *m_connmgr);
     if (!checked) return reject(c, checked.error());
-    const peer::NodeId authenticated = checked->id;
+    const peer::NodeId authenticated = checked->info.id;
+    if (checked->replaces_existing) {
+        for (auto& [socket, other] : m_conns) {
+            if (other.get() != &c && other->peer && other->peer->id == authenticated && !other->closed) {
+                close(*other, make_error_code(cometbft::HostErrc::duplicate_replaced));
+                break;
+            }
+        }
+    }
 
     clear_deadline(c);
     if (c.holds_inbound_slot) {
@@ -499,7 +507,7 @@ void Node::on_node_info(Conn& c, base::ByteView message) {
                       on_message(socket, channel, bytes);
                   },
                   m_loop.now()));
-    c.peer = std::move(*checked);
+    c.peer = std::move(checked->info);
     m_connmgr->on_peer_up(authenticated, c.ip, c.direction);
     record("peer_up " + m_network.name_of(authenticated) + " " + direction_name(c.direction));
 }

@@ -223,25 +223,54 @@ TEST_F(HostTest, SelfDialIsRefusedAndNeverRetried) {
     EXPECT_TRUE(a->connmgr.poll(base::SteadyClock::now() + std::chrono::hours(1)).dial_now.empty());
 }
 
-TEST_F(HostTest, SecondConnectionToTheSameNodeIsRefused) {
+TEST_F(HostTest, SecondConnectionToTheSameNodeIsResolvedByTheTieBreak) {
     auto a = make(1);
     auto b = make(2);
     a->dial(b->address());
     ASSERT_TRUE(
         run_until([&] { return a->router.peers()->size() == 1 && b->router.peers()->size() == 1; }, 5s));
-    // A second process with b's identity dials a: a already has that node, so it refuses
+    // A second process with b's identity dials a. a already has that node (a connection a
+    // dialled); the tie-break keeps the connection dialled by the lower ID, so the new one is
+    // refused (already_connected) when a's ID is lower and replaces the old one otherwise.
     auto b_again = std::make_unique<Node>(io, 3, loopback(), options(), nullptr, b->key);
     b_again->dial(a->address());
+    const bool new_one_wins = b->key.id() < a->key.id();
     std::vector<router::Event> seen;
     ASSERT_TRUE(run_until(
         [&] {
-            return has_event(*a, router::EventKind::handshake_rejected,
-                             make_error_code(connmgr::Errc::already_connected), seen);
+            return new_one_wins ? has_event(*a, router::EventKind::peer_down,
+                                            make_error_code(cometbft::HostErrc::duplicate_replaced), seen)
+                                : has_event(*a, router::EventKind::handshake_rejected,
+                                            make_error_code(connmgr::Errc::already_connected), seen);
         },
         5s));
-    EXPECT_TRUE(b_again->router.peers()->empty());
+    run_until([] { return false; }, 100ms);
+    ASSERT_EQ(a->router.peers()->size(), 1u);
+    EXPECT_EQ(a->router.peers()->front()->info().direction,
+              new_one_wins ? peer::Direction::inbound : peer::Direction::outbound);
+    EXPECT_EQ(b_again->router.peers()->size(), new_one_wins ? 1u : 0u);
     EXPECT_EQ(a->router.peers()->size(), 1u);
     EXPECT_EQ(b->router.peers()->size(), 1u);
+}
+
+TEST_F(HostTest, TwoNodesDiallingEachOtherSettleOnOneConnection) {
+    // Given two nodes that list each other as persistent and dial at the same moment
+    auto a = make(1);
+    auto b = make(2);
+    a->dial(b->address());
+    b->dial(a->address());
+    ASSERT_TRUE(
+        run_until([&] { return a->router.peers()->size() == 1 && b->router.peers()->size() == 1; }, 5s));
+    // Then, a second later, both still hold exactly one connection to each other: the same one.
+    run_until([] { return false; }, 1s);
+    ASSERT_EQ(a->router.peers()->size(), 1u);
+    ASSERT_EQ(b->router.peers()->size(), 1u);
+    const auto at_a = a->router.find(b->key.id());
+    const auto at_b = b->router.find(a->key.id());
+    ASSERT_TRUE(at_a && at_b);
+    EXPECT_NE(at_a->info().direction, at_b->info().direction);
+    EXPECT_EQ(at_a->info().remote_port == b->host->listen_port(),
+              at_a->info().direction == peer::Direction::outbound);
 }
 
 TEST_F(HostTest, InboundLimitRefusesTheNextButAdmitsAnUnconditionalPeer) {

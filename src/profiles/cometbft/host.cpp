@@ -191,7 +191,7 @@ asio::awaitable<void> Host::dial(peer::PeerAddress address, std::shared_ptr<bool
     }
     base::Result<asio::ip::tcp::socket> socket =
         base::fail(ec ? ec : std::make_error_code(std::errc::invalid_argument));
-    if (!ec) socket = co_await transport::dial(endpoint, m_options.dial_timeout);
+    if (!ec) socket = co_await transport::dial(endpoint, m_connmgr.options().dial_timeout);
     if (!*alive || m_stopped) co_return;
     if (!socket) {
         logger().debug("dial {} failed: {}", address.to_string(), socket.error().message());
@@ -252,22 +252,36 @@ void Host::on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView 
     auto checked = check_peer(m_info, m_key.id(), facts, message, m_connmgr);
     if (!checked) return reject(pending, checked.error());
     if (m_options.peer_filters.empty()) return add_peer(pending, std::move(*checked));
-    run_filters(m_options.peer_filters, *checked, [this, pending, info = *checked](std::error_code reason) {
-        if (!pending->connection) return;  // closed while the filters ran
-        if (reason == HostErrc::filter_timeout) return reject(pending, reason);
-        if (reason) {
-            logger().debug("peer filter refused {}: {}", info.id.to_hex(), reason.message());
-            return reject(pending, make_error_code(HostErrc::filter_rejected));
-        }
-        // Admission again: another connection to this node may have come up meanwhile.
-        if (auto admitted = m_connmgr.admit_peer(info.id, info.remote_ip, info.direction); !admitted) {
-            return reject(pending, admitted.error());
-        }
-        add_peer(pending, info);
-    });
+    run_filters(
+        m_options.peer_filters, checked->info, [this, pending, info = checked->info](std::error_code reason) {
+            if (!pending->connection) return;  // closed while the filters ran
+            if (reason == HostErrc::filter_timeout) return reject(pending, reason);
+            if (reason) {
+                logger().debug("peer filter refused {}: {}", info.id.to_hex(), reason.message());
+                return reject(pending, make_error_code(HostErrc::filter_rejected));
+            }
+            // Admission again: another connection to this node may have come up meanwhile.
+            CheckedPeer again{.info = info, .replaces_existing = false};
+            if (auto admitted = m_connmgr.admit_peer(info.id, info.remote_ip, info.direction); !admitted) {
+                const auto existing = m_connmgr.direction_of(info.id);
+                if (admitted.error() != connmgr::Errc::already_connected || !existing ||
+                    !replaces_existing(m_key.id(), info.id, *existing, info.direction)) {
+                    return reject(pending, admitted.error());
+                }
+                again.replaces_existing = true;
+            }
+            add_peer(pending, std::move(again));
+        });
 }
 
-void Host::add_peer(const std::shared_ptr<Pending>& pending, peer::PeerInfo info) {
+void Host::add_peer(const std::shared_ptr<Pending>& pending, CheckedPeer checked) {
+    if (checked.replaces_existing) {
+        // Closing runs on_closed at once: the router and the connection manager forget it.
+        if (auto existing = m_router.find(checked.info.id)) {
+            existing->close(make_error_code(HostErrc::duplicate_replaced));
+        }
+    }
+    peer::PeerInfo info = std::move(checked.info);
     transport::Connection& connection = *pending->connection;
     const peer::NodeId authenticated = info.id;
     connection.clear_deadline();

@@ -33,7 +33,6 @@ struct HostOptions {
     std::string version = "0.38.0";
     /// Per handshake step (SecretConnection, then NodeInfo), as CometBFT applies its timeout.
     base::Duration handshake_timeout = std::chrono::seconds(20);
-    base::Duration dial_timeout = std::chrono::seconds(3);
     mux::Options mux;
     std::vector<ConnFilter> conn_filters;
     std::vector<PeerFilter> peer_filters;
@@ -69,7 +68,7 @@ private:
     void start_handshake(asio::ip::tcp::socket socket, peer::Direction direction,
                          std::optional<peer::PeerAddress> dialed);
     void on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView message);
-    void add_peer(const std::shared_ptr<Pending>& pending, peer::PeerInfo info);
+    void add_peer(const std::shared_ptr<Pending>& pending, CheckedPeer checked);
     /// Runs `filters` concurrently; `decide` gets the first error, a timeout, or success, once,
     /// on the network thread.
     template <typename Arg, typename Filter>

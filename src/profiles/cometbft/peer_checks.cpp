@@ -19,6 +19,8 @@ const char* describe(int value) {
             return "peer refused by a peer filter";
         case HostErrc::filter_timeout:
             return "peer filter did not answer in time";
+        case HostErrc::duplicate_replaced:
+            return "replaced by another connection to the same node";
     }
     return "unknown host error";
 }
@@ -29,9 +31,18 @@ const std::error_category& HostErrc_category() {
     return category;
 }
 
-base::Result<peer::PeerInfo> check_peer(const NodeInfo& ours, const peer::NodeId& our_id,
-                                        const ConnectionFacts& facts, base::ByteView message,
-                                        connmgr::ConnManager& connmgr) {
+bool replaces_existing(const peer::NodeId& our_id, const peer::NodeId& their_id, peer::Direction existing,
+                       peer::Direction incoming) {
+    const auto dialer = [&](peer::Direction d) -> const peer::NodeId& {
+        return d == peer::Direction::outbound ? our_id : their_id;
+    };
+    if (existing == incoming) return true;
+    return dialer(incoming) < dialer(existing);
+}
+
+base::Result<CheckedPeer> check_peer(const NodeInfo& ours, const peer::NodeId& our_id,
+                                     const ConnectionFacts& facts, base::ByteView message,
+                                     connmgr::ConnManager& connmgr) {
     auto decoded = decode(message);
     if (!decoded) return base::Failure{decoded.error()};
     const NodeInfo& theirs = *decoded;
@@ -46,17 +57,26 @@ base::Result<peer::PeerInfo> check_peer(const NodeInfo& ours, const peer::NodeId
     }
     if (facts.dialed && facts.dialed->id != authenticated) return base::fail(HostErrc::dialed_id_mismatch);
     PEERLINK_TRY(check_compatible(ours, theirs));
-    PEERLINK_TRY(connmgr.admit_peer(authenticated, facts.ip, facts.direction));
-    return peer::PeerInfo{.id = authenticated,
-                          .direction = facts.direction,
-                          .remote_ip = facts.ip,
-                          .remote_port = facts.port,
-                          .listen_addr = theirs.listen_addr,
-                          .network = theirs.network,
-                          .version = theirs.version,
-                          .moniker = theirs.moniker,
-                          .channels = theirs.channels,
-                          .persistent = false};
+    bool replaces = false;
+    if (auto admitted = connmgr.admit_peer(authenticated, facts.ip, facts.direction); !admitted) {
+        const auto existing = connmgr.direction_of(authenticated);
+        if (admitted.error() != connmgr::Errc::already_connected || !existing ||
+            !replaces_existing(our_id, authenticated, *existing, facts.direction)) {
+            return base::Failure{admitted.error()};
+        }
+        replaces = true;
+    }
+    return CheckedPeer{.info = {.id = authenticated,
+                                .direction = facts.direction,
+                                .remote_ip = facts.ip,
+                                .remote_port = facts.port,
+                                .listen_addr = theirs.listen_addr,
+                                .network = theirs.network,
+                                .version = theirs.version,
+                                .moniker = theirs.moniker,
+                                .channels = theirs.channels,
+                                .persistent = false},
+                       .replaces_existing = replaces};
 }
 
 }  // namespace peerlink::cometbft
