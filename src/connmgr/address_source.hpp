@@ -22,6 +22,26 @@ public:
     virtual std::vector<peer::PeerAddress> pick_addresses(std::size_t n, base::TimePoint now,
                                                           const Usable& usable) = 0;
 
+    // Outcomes, so a source can learn (an address book records them). ConnManager calls these;
+    // they default to nothing.
+    /// A dial to `address` starts (redials included).
+    virtual void on_dial_started(const peer::PeerAddress& address, base::TimePoint now) {
+        (void)address;
+        (void)now;
+    }
+    /// The dial (or its handshake) failed.
+    virtual void on_dial_failed(const peer::PeerAddress& address, base::TimePoint now) {
+        (void)address;
+        (void)now;
+    }
+    /// An outbound connection to `address` is up.
+    virtual void on_connected(const peer::PeerAddress& address, base::TimePoint now) {
+        (void)address;
+        (void)now;
+    }
+    /// That outbound connection went down.
+    virtual void on_disconnected(const peer::PeerAddress& address) { (void)address; }
+
 protected:
     ~AddressSource() = default;
 };

@@ -145,11 +145,19 @@ base::Result<void> ConnManager::admit_peer(const peer::NodeId& id, std::string_v
     return {};
 }
 
-void ConnManager::on_peer_up(const peer::NodeId& id, std::string_view ip, peer::Direction direction) {
-    if (direction == peer::Direction::outbound) m_dialing.erase(id);
+void ConnManager::on_peer_up(const peer::NodeId& id, std::string_view ip, peer::Direction direction,
+                             base::TimePoint now) {
+    std::optional<peer::PeerAddress> dialed;
+    if (direction == peer::Direction::outbound) {
+        if (const auto d = m_dialing.find(id); d != m_dialing.end()) {
+            dialed = d->second;
+            m_dialing.erase(d);
+        }
+    }
     if (const auto old = m_peers.find(id); old != m_peers.end()) remove_peer(old);  // a driver bug
     const auto parsed = IpAddress::parse(ip);
-    m_peers.emplace(id, Peer{parsed, direction});
+    m_peers.emplace(id, Peer{parsed, direction, dialed});
+    if (dialed) m_source.on_connected(*dialed, now);
     if (parsed) ++m_peers_per_ip[*parsed];
     ++(direction == peer::Direction::inbound ? m_inbound : m_outbound);
     if (auto r = m_redials.find(id); r != m_redials.end()) {
@@ -171,6 +179,7 @@ void ConnManager::on_peer_down(const peer::NodeId& id, base::TimePoint now) {
 
 void ConnManager::remove_peer(std::unordered_map<peer::NodeId, Peer>::iterator found) {
     const Peer& gone = found->second;
+    if (gone.dialed) m_source.on_disconnected(*gone.dialed);
     if (gone.ip) {
         const auto count = m_peers_per_ip.find(*gone.ip);
         if (--count->second == 0) m_peers_per_ip.erase(count);
@@ -183,6 +192,7 @@ void ConnManager::on_dial_failed(const peer::PeerAddress& address, base::TimePoi
     const auto dial = m_dialing.find(address.id);
     if (dial == m_dialing.end() || dial->second != address) return;
     m_dialing.erase(dial);
+    m_source.on_dial_failed(address, now);
     const auto r = m_redials.find(address.id);
     // A dial that lost to an inbound connection from the same node is not a failure to reach it.
     if (r == m_redials.end() || r->second.address != address || m_peers.contains(address.id)) return;
@@ -252,6 +262,7 @@ ConnManager::DialPlan ConnManager::poll(base::TimePoint now) {
         }
         redial.due.reset();
         m_dialing.emplace(id, redial.address);
+        m_source.on_dial_started(redial.address, now);
         plan.dial_now.push_back(redial.address);
     }
 
@@ -270,6 +281,7 @@ ConnManager::DialPlan ConnManager::poll(base::TimePoint now) {
         if (!usable_for_fill(address)) continue;
         remember_dialled(address, now);
         m_dialing.emplace(address.id, address);
+        m_source.on_dial_started(address, now);
         plan.dial_now.push_back(std::move(address));
         --wanted;
     }

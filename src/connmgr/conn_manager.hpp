@@ -114,7 +114,9 @@ public:
     [[nodiscard]] base::Result<void> admit_peer(const peer::NodeId& id, std::string_view ip,
                                                 peer::Direction direction) const;
     /// Records a connected peer; an outbound one ends the dial to its ID.
-    void on_peer_up(const peer::NodeId& id, std::string_view ip, peer::Direction direction);
+    /// `now` is passed on to the address source's outcome hooks.
+    void on_peer_up(const peer::NodeId& id, std::string_view ip, peer::Direction direction,
+                    base::TimePoint now = {});
     /// Forgets a peer; a persistent or static one is redialled at once, then on its schedule.
     void on_peer_down(const peer::NodeId& id, base::TimePoint now);
     /// Ends a dial returned by poll (connect, handshake or admission failed); persistent and
@@ -151,6 +153,7 @@ private:
     struct Peer {
         std::optional<IpAddress> ip;
         peer::Direction direction;
+        std::optional<peer::PeerAddress> dialed;  // outbound: the address we dialled
     };
     struct Redial {
         peer::PeerAddress address;

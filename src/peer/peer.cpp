@@ -74,6 +74,11 @@ void Peer::close(std::error_code reason) {
     asio::post(m_network, [self = shared_from_this(), reason] { self->m_connection->close(reason); });
 }
 
+void Peer::close_gracefully(std::error_code reason) {
+    asio::post(m_network,
+               [self = shared_from_this(), reason] { self->m_connection->close_when_flushed(reason); });
+}
+
 void Peer::mark_closed() {
     m_closed.store(true, std::memory_order_release);
     std::lock_guard lock(m_send_mutex);

@@ -37,6 +37,8 @@ public:
               base::Duration timeout = std::chrono::seconds(10));
     /// Any thread. Closes the connection; the router then removes the peer with `reason`.
     void close(std::error_code reason);
+    /// Any thread. Closes once what is queued to this peer is written (e.g. a seed's reply).
+    void close_gracefully(std::error_code reason);
     [[nodiscard]] bool closed() const { return m_closed.load(std::memory_order_acquire); }
 
     /// Any thread. Per-peer data for reactors (e.g. "pex.last_request").

@@ -178,7 +178,7 @@ void Router::stop_peer_for_error(const peer::PeerPtr& peer, std::error_code reas
 }
 
 void Router::stop_peer_gracefully(const peer::PeerPtr& peer) {
-    peer->close(make_error_code(Errc::stopped_gracefully));
+    peer->close_gracefully(make_error_code(Errc::stopped_gracefully));
 }
 
 peer::PeerPtr Router::find(const peer::NodeId& id) const {

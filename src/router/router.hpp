@@ -75,6 +75,9 @@ public:
     [[nodiscard]] peer::PeerPtr find(const peer::NodeId& id) const;
     [[nodiscard]] std::size_t count(peer::Direction direction) const;
     EventQueue& events() { return m_events; }
+    /// The network thread's context: reactors post work that must touch network-thread state
+    /// (the address book, the connection manager) here.
+    asio::io_context& network() { return m_network; }
 
 private:
     struct Host;  // a reactor and its thread

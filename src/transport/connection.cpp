@@ -101,6 +101,13 @@ base::Result<void> Connection::switch_session() {
     return {};
 }
 
+void Connection::close_when_flushed(std::error_code reason, base::Duration limit) {
+    if (m_closed) return;
+    m_close_when_flushed = reason;
+    set_deadline(base::SteadyClock::now() + limit, reason);
+    wake();
+}
+
 void Connection::pause_reading(bool paused) {
     m_read_paused = paused;
     if (!paused) m_reader_wake.cancel();
@@ -289,6 +296,10 @@ asio::awaitable<void> Connection::run_writer() {
                 m_sealed_out.shrink_if_empty(k_idle_write_buffer);
             }
             continue;
+        }
+        if (m_close_when_flushed && m_plain_out.empty() && !m_session->has_pending_output()) {
+            close(*m_close_when_flushed);
+            co_return;
         }
         m_writer_wake.expires_at(polled->wake_at);
         m_writer_waiting = true;

@@ -6,6 +6,7 @@
 #include <asio.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 #include "base/buffer.hpp"
@@ -54,6 +55,9 @@ public:
     void pause_reading(bool paused);
     /// Closes the socket; on_closed runs with `reason` (the first reason wins).
     void close(std::error_code reason);
+    /// Closes once everything the session has queued is written (CometBFT's FlushStop), or at
+    /// `limit` at the latest.
+    void close_when_flushed(std::error_code reason, base::Duration limit = std::chrono::seconds(5));
 
     [[nodiscard]] bool closed() const { return m_closed; }
     [[nodiscard]] SecureChannel& secure() { return *m_secure; }
@@ -88,6 +92,7 @@ private:
     std::size_t m_read_hint = k_min_read;
     bool m_closed = false;
     bool m_read_paused = false;
+    std::optional<std::error_code> m_close_when_flushed;
     bool m_writer_waiting = false;
     std::error_code m_deadline_error;
     std::uint64_t m_deadline_generation = 0;

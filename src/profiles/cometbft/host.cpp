@@ -299,7 +299,7 @@ void Host::add_peer(const std::shared_ptr<Pending>& pending, CheckedPeer checked
                                              m_io.get_executor());
     *weak_peer = peer;
     pending->peer = peer;
-    m_connmgr.on_peer_up(authenticated, pending->ip, pending->direction);
+    m_connmgr.on_peer_up(authenticated, pending->ip, pending->direction, base::SteadyClock::now());
     m_router.add_peer(peer);
 }
 

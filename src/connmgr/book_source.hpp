@@ -1,0 +1,57 @@
+// The address book as the connection manager's AddressSource: draws with CometBFT's new/old
+// bias, spreads outbound peers over netgroups (one per group unless the book has no other
+// choice), backs off per address (2^attempts s + jitter, like CometBFT's PEX dialer) and records
+// every outcome in the book (attempt, good, bad after too many failures). Network thread only.
+#pragma once
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "addrbook/addr_book.hpp"
+#include "addrbook/netgroup.hpp"
+#include "connmgr/address_source.hpp"
+
+namespace peerlink::connmgr {
+
+struct BookSourceOptions {
+    /// CometBFT's maxAttemptsToDial: after this many failed dials in a row an address is marked bad.
+    unsigned max_attempts = 16;
+    /// Added at random to each backoff (CometBFT: dialRandomizerIntervalMilliseconds).
+    base::Duration backoff_jitter = std::chrono::seconds(3);
+};
+
+class BookAddressSource final : public AddressSource {
+public:
+    /// `outbound_count` tells the current number of outbound peers (for the new/old bias).
+    BookAddressSource(addrbook::AddrBook& book, base::Random& random,
+                      std::function<std::size_t()> outbound_count, BookSourceOptions options = {});
+
+    std::vector<peer::PeerAddress> pick_addresses(std::size_t n, base::TimePoint now,
+                                                  const Usable& usable) override;
+    void on_dial_started(const peer::PeerAddress& address, base::TimePoint now) override;
+    void on_dial_failed(const peer::PeerAddress& address, base::TimePoint now) override;
+    void on_connected(const peer::PeerAddress& address, base::TimePoint now) override;
+    void on_disconnected(const peer::PeerAddress& address) override;
+
+    static addrbook::NetAddress to_book(const peer::PeerAddress& address);
+    static std::optional<peer::PeerAddress> from_book(const addrbook::NetAddress& address);
+
+private:
+    struct DialHistory {
+        unsigned failures = 0;
+        base::TimePoint last{};
+        base::Duration jitter{};
+    };
+    [[nodiscard]] bool too_early(const peer::PeerAddress& address, base::TimePoint now) const;
+    static std::optional<addrbook::NetGroup> group_of(const peer::PeerAddress& address);
+
+    addrbook::AddrBook& m_book;
+    base::Random& m_random;
+    std::function<std::size_t()> m_outbound_count;
+    BookSourceOptions m_options;
+    std::map<std::string, DialHistory> m_history;          // failing addresses only; bounded by the book
+    std::map<std::string, std::size_t> m_outbound_groups;  // netgroup -> connected outbound peers
+};
+
+}  // namespace peerlink::connmgr

@@ -1,0 +1,129 @@
+#include "discovery/pex_reactor.hpp"
+
+#include <charconv>
+
+#include "base/log.hpp"
+
+namespace peerlink::discovery {
+
+PexReactor::PexReactor(PexReactorOptions options, addrbook::AddrBook& book, std::function<void()> wake_dialer,
+                       std::uint64_t seed)
+    : m_options(std::move(options)),
+      m_book(book),
+      m_wake_dialer(std::move(wake_dialer)),
+      m_random(seed),
+      m_core(m_options.pex, m_book, m_random) {}
+
+std::vector<mux::ChannelDescriptor> PexReactor::channels() const {
+    return {{.id = k_pex_channel,
+             .priority = 1,
+             .send_queue_capacity = 10,
+             .recv_message_capacity = k_pex_recv_message_capacity,
+             .recv_buffer_capacity = 4096}};
+}
+
+addrbook::NetAddress PexReactor::dial_address(const peer::PeerInfo& info) {
+    if (info.direction == peer::Direction::outbound) {
+        return {.id = info.id.to_hex(), .ip = info.remote_ip, .port = info.remote_port};
+    }
+    // An inbound peer's dialable address: its advertised listen port, at the IP it came from
+    // when it advertises an unspecified host (real nodes send tcp://0.0.0.0:26656).
+    std::string_view listen = info.listen_addr;
+    if (const auto scheme = listen.find("://"); scheme != std::string_view::npos)
+        listen.remove_prefix(scheme + 3);
+    const auto colon = listen.rfind(':');
+    std::string host = colon == std::string_view::npos ? std::string() : std::string(listen.substr(0, colon));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    std::uint16_t port = 0;
+    if (colon != std::string_view::npos) {
+        const std::string_view digits = listen.substr(colon + 1);
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec == std::errc{} && end == digits.data() + digits.size() && value > 0 && value < 65536) {
+            port = static_cast<std::uint16_t>(value);
+        }
+    }
+    if (host.empty() || host == "0.0.0.0" || host == "::") host = info.remote_ip;
+    return {.id = info.id.to_hex(), .ip = host, .port = port};
+}
+
+void PexReactor::start(router::Router& router) {
+    m_router = &router;
+    asio::post(router.network(), [self = shared_from_this()] {
+        self->m_timer = std::make_unique<asio::steady_timer>(self->m_router->network());
+        self->schedule_ensure_peers(base::Duration::zero());
+    });
+}
+
+void PexReactor::add_peer(const peer::PeerPtr& peer) {
+    asio::post(m_router->network(), [self = shared_from_this(), peer] {
+        const auto& info = peer->info();
+        self->act(self->m_core.on_peer_up(info.id, dial_address(info),
+                                          info.direction == peer::Direction::outbound,
+                                          base::SteadyClock::now()));
+    });
+}
+
+void PexReactor::remove_peer(const peer::PeerPtr& peer, std::error_code) {
+    asio::post(m_router->network(),
+               [self = shared_from_this(), peer] { self->m_core.on_peer_down(peer->id()); });
+}
+
+void PexReactor::receive(const peer::PeerPtr& peer, mux::ChannelId, base::SharedBytes message) {
+    asio::post(m_router->network(), [self = shared_from_this(), peer, message] {
+        const std::size_t before = self->m_book.size();
+        self->act(self->m_core.on_message(peer->id(), dial_address(peer->info()), message.view(),
+                                          base::SteadyClock::now()));
+        // New addresses: let the connection manager consider them now rather than at its next wake.
+        if (self->m_book.size() > before && self->m_wake_dialer) self->m_wake_dialer();
+    });
+}
+
+void PexReactor::act(const std::vector<PexAction>& actions) {
+    for (const PexAction& action : actions) {
+        const auto peer = m_router->find(action.peer);
+        if (!peer) continue;
+        switch (action.kind) {
+            case PexAction::Kind::send:
+                (void)peer->try_send(k_pex_channel, base::SharedBytes(action.message));
+                break;
+            case PexAction::Kind::disconnect_and_ban:
+                m_router->stop_peer_for_error(peer, action.reason);
+                break;
+            case PexAction::Kind::disconnect_gracefully:
+                m_router->stop_peer_gracefully(peer);
+                break;
+        }
+    }
+}
+
+void PexReactor::schedule_ensure_peers(base::Duration after) {
+    m_timer->expires_after(after);
+    m_timer->async_wait([weak = weak_from_this()](std::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self) return;
+        self->ensure_peers();
+        // CometBFT jitters each period by up to a tenth of it... here by up to 3 s, as its dialer.
+        const auto jitter = std::chrono::milliseconds(self->m_random.uniform(3000));
+        self->schedule_ensure_peers(self->m_options.ensure_peers_period + jitter);
+    });
+}
+
+void PexReactor::ensure_peers() {
+    const auto peers = m_router->peers();
+    const auto now = base::SteadyClock::now();
+    if (m_book.needs_more_addresses() && !peers->empty()) {
+        const auto& chosen = (*peers)[m_random.uniform(peers->size())];
+        act(m_core.request_addresses(chosen->id()));
+    }
+    // Nothing to dial and nobody to ask: fall back to the seeds (they enter the book, and the
+    // connection manager dials them from there).
+    if (peers->empty() && m_book.size() == 0 && !m_options.seeds.empty()) {
+        for (const auto& seed : m_options.seeds) {
+            m_book.add_address(connmgr::BookAddressSource::to_book(seed), "seed", now);
+        }
+        if (m_wake_dialer) m_wake_dialer();
+    }
+}
+
+}  // namespace peerlink::discovery
