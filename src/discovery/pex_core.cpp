@@ -180,8 +180,9 @@ std::vector<PexAction> PexCore::on_peer_up(const peer::NodeId& id, const addrboo
     m_peers[id] =
         PeerState{.awaiting_addrs = false, .requests_received = 0, .last_request = {}, .outbound = outbound};
     if (outbound) {
-        // Its address is in the book already (we dialled it); ask for more if we need them.
-        if (m_book.needs_more_addresses()) return request_addresses(id);
+        // Its address is in the book already (we dialled it); ask for more if we need them. A seed
+        // always asks: crawling the network is its job (CometBFT's crawlPeers).
+        if (m_options.seed_mode || m_book.needs_more_addresses()) return request_addresses(id);
         return {};
     }
     // An inbound peer is its own source. Not asked right away: inbound peers are trusted less,

@@ -58,6 +58,7 @@ void PexReactor::start(router::Router& router) {
 void PexReactor::add_peer(const peer::PeerPtr& peer) {
     asio::post(m_router->network(), [self = shared_from_this(), peer] {
         const auto& info = peer->info();
+        self->m_connected_since[info.id] = base::SteadyClock::now();
         self->act(self->m_core.on_peer_up(info.id, dial_address(info),
                                           info.direction == peer::Direction::outbound,
                                           base::SteadyClock::now()));
@@ -65,8 +66,10 @@ void PexReactor::add_peer(const peer::PeerPtr& peer) {
 }
 
 void PexReactor::remove_peer(const peer::PeerPtr& peer, std::error_code) {
-    asio::post(m_router->network(),
-               [self = shared_from_this(), peer] { self->m_core.on_peer_down(peer->id()); });
+    asio::post(m_router->network(), [self = shared_from_this(), peer] {
+        self->m_connected_since.erase(peer->id());
+        self->m_core.on_peer_down(peer->id());
+    });
 }
 
 void PexReactor::receive(const peer::PeerPtr& peer, mux::ChannelId, base::SharedBytes message) {
@@ -115,6 +118,15 @@ void PexReactor::ensure_peers() {
     if (m_book.needs_more_addresses() && !peers->empty()) {
         const auto& chosen = (*peers)[m_random.uniform(peers->size())];
         act(m_core.request_addresses(chosen->id()));
+    }
+    if (m_options.pex.seed_mode) {
+        // A seed does not keep peers: past the wait it lets them go and crawls on.
+        for (const auto& p : *peers) {
+            const auto since = m_connected_since.find(p->id());
+            if (since != m_connected_since.end() && now - since->second >= m_options.seed_disconnect_wait) {
+                m_router->stop_peer_gracefully(p);
+            }
+        }
     }
     // Nothing to dial and nobody to ask: fall back to the seeds (they enter the book, and the
     // connection manager dials them from there).

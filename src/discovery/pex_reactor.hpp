@@ -5,6 +5,7 @@
 // has neither peers nor addresses.
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "connmgr/book_source.hpp"
@@ -17,6 +18,9 @@ struct PexReactorOptions {
     PexOptions pex;
     base::Duration ensure_peers_period = std::chrono::seconds(30);
     std::vector<peer::PeerAddress> seeds;
+    /// Seed mode: peers connected longer than this are dropped so the seed keeps crawling
+    /// (CometBFT's SeedDisconnectWaitPeriod).
+    base::Duration seed_disconnect_wait = std::chrono::hours(28);
 };
 
 class PexReactor final : public router::Reactor, public std::enable_shared_from_this<PexReactor> {
@@ -43,7 +47,8 @@ private:
     base::Random m_random;
     PexCore m_core;
     router::Router* m_router = nullptr;
-    std::unique_ptr<asio::steady_timer> m_timer;  // on the network thread
+    std::unique_ptr<asio::steady_timer> m_timer;                // on the network thread
+    std::map<peer::NodeId, base::TimePoint> m_connected_since;  // network thread; connected peers only
 };
 
 }  // namespace peerlink::discovery

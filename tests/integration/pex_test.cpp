@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 struct PexNode {
     PexNode(asio::io_context& io, std::uint64_t seed, std::vector<peer::PeerAddress> seeds,
-            bool seed_mode = false)
+            bool seed_mode = false, base::Duration seed_disconnect_wait = std::chrono::hours(28))
         : key{crypto::ed25519_generate()},
           random(seed),
           book(addrbook::Options{.strict = false}, addrbook::SipKey{seed, seed + 1}),
@@ -23,6 +23,7 @@ struct PexNode {
         pex_options.pex.seed_mode = seed_mode;
         pex_options.ensure_peers_period = 300ms;
         pex_options.seeds = std::move(seeds);
+        pex_options.seed_disconnect_wait = seed_disconnect_wait;
         pex = std::make_shared<discovery::PexReactor>(
             pex_options, book, [this] { host->wake_dialer(); }, seed);
         router.add_reactor("pex", pex);
@@ -103,6 +104,22 @@ TEST_F(PexTest, SeedModeAnswersThenDisconnects) {
             return dropped && c.connected_to(a);
         },
         10s));
+}
+
+TEST_F(PexTest, SeedDropsPeersAfterItsDisconnectWait) {
+    // A seed with a short wait lets even its outbound peers go, so it keeps crawling.
+    PexNode a(io, 2, {});
+    PexNode s(io, 1, {a.address()}, /*seed_mode=*/true, /*seed_disconnect_wait=*/200ms);
+    bool dropped = false;
+    ASSERT_TRUE(run_until(
+        [&] {
+            for (const auto& e : s.router.events().poll()) {
+                dropped = dropped || (e.kind == router::EventKind::peer_down && e.id == a.key.id() &&
+                                      e.reason == router::Errc::stopped_gracefully);
+            }
+            return dropped;
+        },
+        5s));
 }
 
 }  // namespace

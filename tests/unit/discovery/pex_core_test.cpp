@@ -206,6 +206,18 @@ TEST_F(PexCoreTest, SeedAnswersAnInboundPeerOnceThenDisconnectsIt) {
     EXPECT_FALSE(book.is_banned(node(1).to_hex(), t0 + 1ms));
 }
 
+TEST_F(PexCoreTest, SeedAsksEveryOutboundPeerEvenWithAFullBook) {
+    // Crawling is a seed's job: it asks the peers it dials whatever its book holds.
+    addrbook::Options options;
+    options.need_address_threshold = 0;
+    addrbook::AddrBook full(options, k_key);
+    PexCore seed(seed_options(), full, random);
+    const auto actions = seed.on_peer_up(node(1), addr(1), true, t0);
+    ASSERT_EQ(actions.size(), 1u);
+    EXPECT_EQ(actions[0].kind, PexAction::Kind::send);
+    EXPECT_TRUE(seed.requested(node(1)));
+}
+
 TEST_F(PexCoreTest, SeedTreatsOutboundPeersLikeAnyNode) {
     PexCore seed(seed_options(), book, random);
     ASSERT_EQ(seed.on_peer_up(node(1), addr(1), true, t0).size(), 1u);
