@@ -192,7 +192,9 @@ void ConnManager::on_dial_failed(const peer::PeerAddress& address, base::TimePoi
     const auto dial = m_dialing.find(address.id);
     if (dial == m_dialing.end() || dial->second != address) return;
     m_dialing.erase(dial);
-    m_source.on_dial_failed(address, now);
+    // Persistent and static peers follow their own schedule and are never given up, so the
+    // source (an address book would mark them bad after repeated failures) is not told.
+    if (!m_redials.contains(address.id)) m_source.on_dial_failed(address, now);
     const auto r = m_redials.find(address.id);
     // A dial that lost to an inbound connection from the same node is not a failure to reach it.
     if (r == m_redials.end() || r->second.address != address || m_peers.contains(address.id)) return;

@@ -1,5 +1,7 @@
 #include "connmgr/book_source.hpp"
 
+#include "connmgr/conn_manager.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -93,6 +95,28 @@ TEST(BookAddressSource, SkipsAddressesWithoutAnIdOrThatTheManagerRefuses) {
     const auto a = f.add(1, "9.9.1.1");
     EXPECT_EQ(f.source.pick_addresses(2, t0, f.all), std::vector<peer::PeerAddress>{a});
     EXPECT_TRUE(f.source.pick_addresses(2, t0, [](const peer::PeerAddress&) { return false; }).empty());
+}
+
+}  // namespace
+}  // namespace peerlink::connmgr
+
+namespace peerlink::connmgr {
+namespace {
+
+TEST(BookAddressSource, PersistentPeersAreNeverMarkedBadByRedialFailures) {
+    Fixture f;
+    const auto persistent = f.add(1, "8.8.1.1");
+    ConnManager cm(Options{}, f.source, f.random, *peer::NodeId::from_hex(id_hex(99)));
+    cm.add_persistent(persistent);
+    base::TimePoint now = t0;
+    for (int i = 0; i < 20; ++i) {
+        const auto plan = cm.poll(now);
+        for (const auto& a : plan.dial_now)
+            cm.on_dial_failed(a, now);
+        now += std::chrono::hours(1);
+    }
+    EXPECT_FALSE(f.book.is_banned(persistent.id.to_hex(), now));
+    EXPECT_TRUE(f.book.find(BookAddressSource::to_book(persistent)).has_value());
 }
 
 }  // namespace
