@@ -4,10 +4,12 @@
 // a random peer for addresses while the book needs them and falls back to the seeds when the node
 // has neither peers nor addresses.
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 
+#include "base/background_writer.hpp"
 #include "connmgr/book_source.hpp"
 #include "discovery/pex_core.hpp"
 #include "router/router.hpp"
@@ -21,6 +23,10 @@ struct PexReactorOptions {
     /// Seed mode: peers connected longer than this are dropped so the seed keeps crawling
     /// (CometBFT's SeedDisconnectWaitPeriod).
     base::Duration seed_disconnect_wait = std::chrono::hours(28);
+    /// Where the address book is saved (CometBFT's addr_book_file), every `save_period` and by
+    /// save_book(); empty: not saved. Written off the network thread, atomically.
+    std::filesystem::path book_file;
+    base::Duration save_period = std::chrono::minutes(2);
 };
 
 class PexReactor final : public router::Reactor, public std::enable_shared_from_this<PexReactor> {
@@ -34,12 +40,18 @@ public:
     void add_peer(const peer::PeerPtr& peer) override;
     void remove_peer(const peer::PeerPtr& peer, std::error_code reason) override;
     void receive(const peer::PeerPtr& peer, mux::ChannelId channel, base::SharedBytes message) override;
+    /// Network thread. Hands a snapshot of the book to the background writer (e.g. at shutdown);
+    /// `wait` blocks until it is on disk.
+    void save_book(bool wait);
 
 private:
     static addrbook::NetAddress dial_address(const peer::PeerInfo& info);
-    void act(const std::vector<PexAction>& actions);
+    /// Carries out actions on `peer`, the connection they were decided for: looking the node up
+    /// by ID could reach a newer connection to it (after a tie-break), whose state is fresh.
+    void act(const std::vector<PexAction>& actions, const peer::PeerPtr& peer);
     void ensure_peers();
     void schedule_ensure_peers(base::Duration after);
+    void schedule_save();
 
     PexReactorOptions m_options;
     addrbook::AddrBook& m_book;
@@ -47,8 +59,14 @@ private:
     base::Random m_random;
     PexCore m_core;
     router::Router* m_router = nullptr;
-    std::unique_ptr<asio::steady_timer> m_timer;                // on the network thread
-    std::map<peer::NodeId, base::TimePoint> m_connected_since;  // network thread; connected peers only
+    std::unique_ptr<asio::steady_timer> m_timer;       // on the network thread
+    std::unique_ptr<asio::steady_timer> m_save_timer;  // on the network thread
+    base::BackgroundWriter m_writer;                   // its destructor still writes a pending snapshot
+    struct Connected {
+        const peer::Peer* connection;  // identity only: which connection the core's state is for
+        base::TimePoint since;
+    };
+    std::map<peer::NodeId, Connected> m_connected;  // network thread; connected peers only
 };
 
 }  // namespace peerlink::discovery

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+#include <string_view>
 
 #include "crypto/crypto.hpp"
 #include "profiles/cometbft/peer_checks.hpp"
@@ -40,6 +42,30 @@ cometbft::NodeKey key_from(base::Random& random) {
     return cometbft::NodeKey{crypto::ed25519_from_seed(seed)};
 }
 
+/// PexReactor::dial_address: the dialled address of an outbound peer; for an inbound one its
+/// advertised listen port at the advertised host, or at the IP it came from when that is unspecified.
+addrbook::NetAddress dial_address(const peer::PeerInfo& info,
+                                  const std::optional<peer::PeerAddress>& dialed) {
+    if (info.direction == peer::Direction::outbound && dialed)
+        return connmgr::BookAddressSource::to_book(*dialed);
+    std::string_view listen = info.listen_addr;
+    if (const auto scheme = listen.find("://"); scheme != std::string_view::npos)
+        listen.remove_prefix(scheme + 3);
+    const auto colon = listen.rfind(':');
+    std::string host = colon == std::string_view::npos ? std::string() : std::string(listen.substr(0, colon));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    std::uint16_t port = 0;
+    if (colon != std::string_view::npos) {
+        const std::string_view digits = listen.substr(colon + 1);
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec == std::errc{} && end == digits.data() + digits.size() && value > 0 && value < 65536)
+            port = static_cast<std::uint16_t>(value);
+    }
+    if (host.empty() || host == "0.0.0.0" || host == "::") host = info.remote_ip;
+    return {.id = info.id.to_hex(), .ip = host, .port = port};
+}
+
 }  // namespace
 
 // transport::Connection's state plus host.cpp's Pending, for one connection.
@@ -52,6 +78,7 @@ struct Node::Conn {
     bool holds_inbound_slot = false;  // admit_connection counted it as a pending handshake
     bool rejected = false;            // check_peer said no; the close is not a handshake failure
     bool closed = false;
+    bool close_after_flush = false;  // PEX disconnect_gracefully: close once the output is written
 
     std::unique_ptr<cometbft::SecretConnection> secure;
     std::unique_ptr<transport::Session> session;
@@ -80,7 +107,22 @@ Node::Node(EventLoop& loop, Network& network, std::string name, NodeOptions opti
     m_jitter_seed = derive.next_u64();
     m_jitter_random.reseed(m_jitter_seed);
     m_key_random.reseed(derive.next_u64());
+    // Drawn after the streams above, so nodes without pex see the same keys and jitter as before.
+    m_book_random.reseed(derive.next_u64());
+    m_pex_random.reseed(derive.next_u64());
+    const std::uint64_t k0 = derive.next_u64();
+    const std::uint64_t k1 = derive.next_u64();
     m_ip = m_network.add_host(*this, m_name, m_key.id());
+    if (m_options.pex) {
+        m_options.channels.insert(m_options.channels.begin(),
+                                  {.id = discovery::k_pex_channel,
+                                   .priority = 1,
+                                   .send_queue_capacity = 10,
+                                   .recv_message_capacity = discovery::k_pex_recv_message_capacity,
+                                   .recv_buffer_capacity = 4096});
+        m_book.emplace(m_options.addrbook, addrbook::SipKey{.k0 = k0, .k1 = k1});
+        m_book->add_our_address(connmgr::BookAddressSource::to_book(address()));
+    }
 
     m_info.node_id = m_key.id().to_hex();
     m_info.listen_addr = "tcp://" + m_ip + ":" + std::to_string(k_listen_port);
@@ -122,12 +164,23 @@ void Node::record(const std::string& what) {
 void Node::start() {
     m_running = true;
     ++m_epoch;
-    m_source.emplace(m_addresses);
-    m_connmgr.emplace(m_options.connmgr, *m_source, m_jitter_random, id());
+    if (m_options.pex) {
+        m_book_source.emplace(*m_book, m_book_random,
+                              [this] { return m_connmgr ? m_connmgr->outbound_count() : std::size_t{0}; });
+        m_pex.emplace(discovery::PexOptions{.min_request_interval = m_options.ensure_peers_period / 3,
+                                            .seed_mode = m_options.seed_mode,
+                                            .ban_duration = std::chrono::hours(24)},
+                      *m_book, m_pex_random);
+        m_connmgr.emplace(m_options.connmgr, *m_book_source, m_jitter_random, id());
+    } else {
+        m_source.emplace(m_addresses);
+        m_connmgr.emplace(m_options.connmgr, *m_source, m_jitter_random, id());
+    }
     for (const auto& address : m_persistent)
         m_connmgr->add_persistent(address);
     m_network.set_listening(m_ip, true);
     wake_dialer();
+    if (m_options.pex) schedule_ensure_peers(m_loop.now());
 }
 
 void Node::stop() {
@@ -143,6 +196,8 @@ void Node::stop() {
     m_dialer_at.reset();
     m_connmgr.reset();
     m_source.reset();
+    m_pex.reset();
+    m_book_source.reset();
 }
 
 void Node::restart() {
@@ -159,6 +214,11 @@ void Node::add_persistent(const peer::PeerAddress& address) {
 }
 
 void Node::add_address(const peer::PeerAddress& address) {
+    if (m_options.pex) {
+        m_book->add_address(connmgr::BookAddressSource::to_book(address), "config", m_loop.now());
+        wake_dialer();
+        return;
+    }
     m_addresses.push_back(address);
     if (!m_running) return;
     m_source->add(address);
@@ -424,6 +484,10 @@ void Node::run_writer(Conn& c) {
             continue;
         }
         c.in_writer = false;
+        if (c.close_after_flush && c.plain_out.empty() && !c.session->has_pending_output()) {
+            close(c, make_error_code(transport::Errc::closed_locally));
+            return;
+        }
         schedule_writer(c, polled->wake_at);
         return;
     }
@@ -508,13 +572,18 @@ void Node::on_node_info(Conn& c, base::ByteView message) {
                   },
                   m_loop.now()));
     c.peer = std::move(checked->info);
-    m_connmgr->on_peer_up(authenticated, c.ip, c.direction);
+    m_connmgr->on_peer_up(authenticated, c.ip, c.direction, m_loop.now());
     record("peer_up " + m_network.name_of(authenticated) + " " + direction_name(c.direction));
+    if (m_pex) {
+        act(c.socket, m_pex->on_peer_up(authenticated, dial_address(*c.peer, c.dialed),
+                                        c.direction == peer::Direction::outbound, m_loop.now()));
+    }
 }
 
 void Node::on_message(SocketId socket, mux::ChannelId channel, base::ByteView bytes) {
     const Conn* c = find(socket);
     if (c == nullptr || !c->peer) return;
+    if (m_pex && channel == discovery::k_pex_channel) return on_pex_message(*c, bytes);
     m_received.push_back({.at = m_loop.now(),
                           .from = c->peer->id,
                           .channel = channel,
@@ -552,6 +621,7 @@ void Node::close(Conn& c, std::error_code reason) {
     if (c.peer) {
         record("peer_down " + who(c) + " " + reason_name(reason));
         m_connmgr->on_peer_down(c.peer->id, now);
+        if (m_pex) m_pex->on_peer_down(c.peer->id);
     } else {
         if (c.holds_inbound_slot) {
             c.holds_inbound_slot = false;
@@ -564,6 +634,81 @@ void Node::close(Conn& c, std::error_code reason) {
         }
     }
     wake_dialer();
+}
+
+// ---- discovery: discovery::PexReactor's work on sim events ----
+
+Node::Conn* Node::find_peer(const peer::NodeId& id) {
+    for (auto& [socket, c] : m_conns) {
+        if (!c->closed && c->peer && c->peer->id == id) return c.get();
+    }
+    return nullptr;
+}
+
+void Node::on_pex_message(const Conn& c, base::ByteView bytes) {
+    const std::size_t before = m_book->size();
+    act(c.socket, m_pex->on_message(c.peer->id, dial_address(*c.peer, c.dialed), bytes, m_loop.now()));
+    // New addresses: let the connection manager consider them now rather than at its next wake.
+    if (m_book->size() > before) wake_dialer();
+}
+
+void Node::act(SocketId socket, std::vector<discovery::PexAction> actions) {
+    if (actions.empty()) return;
+    // The reactor posts to the network thread; here a later event at the same time keeps the
+    // MConnection out of its own callbacks. Actions stay with the connection they were made for:
+    // by ID they could reach a connection that replaced it, whose PEX state starts afresh (an
+    // answer to a request sent there would be "unsolicited" and get us banned).
+    m_loop.schedule(m_loop.now(), [this, socket, epoch = m_epoch, actions = std::move(actions)] {
+        if (epoch != m_epoch) return;
+        turn([&] {
+            for (const auto& action : actions) {
+                Conn* c = find(socket);
+                if (c == nullptr || c->closed || !c->peer || c->peer->id != action.peer) continue;
+                switch (action.kind) {
+                    case discovery::PexAction::Kind::send:
+                        if (auto* mc = dynamic_cast<mux::MConnection*>(c->session.get());
+                            mc != nullptr &&
+                            mc->try_send(discovery::k_pex_channel, base::SharedBytes(action.message))) {
+                            wake(*c);
+                        }
+                        break;
+                    case discovery::PexAction::Kind::disconnect_and_ban:
+                        record("pex_ban " + who(*c) + " " + reason_name(action.reason));
+                        close(*c, action.reason);
+                        break;
+                    case discovery::PexAction::Kind::disconnect_gracefully:
+                        c->close_after_flush = true;
+                        wake(*c);
+                        break;
+                }
+            }
+        });
+    });
+}
+
+void Node::schedule_ensure_peers(base::TimePoint at) {
+    m_loop.schedule(at, [this, epoch = m_epoch] {
+        if (epoch != m_epoch) return;
+        turn([&] { ensure_peers(); });
+        // As the reactor: the period plus up to 3 s of jitter.
+        const auto jitter = std::chrono::milliseconds(m_pex_random.uniform(3000));
+        schedule_ensure_peers(m_loop.now() + m_options.ensure_peers_period + jitter);
+    });
+}
+
+void Node::ensure_peers() {
+    const auto connected = peers();
+    if (m_book->needs_more_addresses() && !connected.empty()) {
+        const peer::NodeId& chosen = connected[m_pex_random.uniform(connected.size())];
+        if (const Conn* c = find_peer(chosen); c != nullptr) act(c->socket, m_pex->request_addresses(chosen));
+    }
+    // Nothing to dial and nobody to ask: the seeds go into the book, the dialler takes them there.
+    if (connected.empty() && m_book->size() == 0 && !m_options.seeds.empty()) {
+        record("dial_seeds");
+        for (const auto& seed : m_options.seeds)
+            m_book->add_address(connmgr::BookAddressSource::to_book(seed), "seed", m_loop.now());
+        wake_dialer();
+    }
 }
 
 }  // namespace peerlink::sim

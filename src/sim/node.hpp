@@ -2,6 +2,8 @@
 // real drivers (cometbft::Host over transport::Connection): dial -> SecretConnection under
 // handshake_timeout -> NodeInfo exchange under handshake_timeout -> check_peer -> MConnection,
 // with ConnManager deciding what to dial and admit; sim events stand in for sockets and timers.
+// With NodeOptions::pex it also runs discovery as discovery::PexReactor does: an AddrBook feeding
+// the ConnManager through BookAddressSource, PexCore on channel 0x00 and the ensure-peers loop.
 // Single-threaded (the EventLoop's); owned by sim::Simulation, whose loop and network outlive it.
 #pragma once
 #include <cstdint>
@@ -11,9 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "addrbook/addr_book.hpp"
 #include "base/random.hpp"
 #include "connmgr/address_source.hpp"
+#include "connmgr/book_source.hpp"
 #include "connmgr/conn_manager.hpp"
+#include "discovery/pex_core.hpp"
 #include "mux/mconnection.hpp"
 #include "profiles/cometbft/node_info.hpp"
 #include "profiles/cometbft/node_key.hpp"
@@ -23,6 +28,13 @@
 namespace peerlink::sim {
 
 inline constexpr mux::ChannelId k_test_channel = 0x50;
+
+/// A book for sim addresses (127.0.1.N), which addr_book_strict would refuse as local.
+inline addrbook::Options local_book_options() {
+    addrbook::Options options;
+    options.strict = false;
+    return options;
+}
 
 struct NodeOptions {
     std::string network = "peerlink-sim";
@@ -37,6 +49,17 @@ struct NodeOptions {
                                                   .send_queue_capacity = 64,
                                                   .recv_message_capacity = 1 << 20,
                                                   .recv_buffer_capacity = 4096}};
+
+    /// Discovery. Off: outbound slots come from add_address's list, as before. On: an address book
+    /// fills them, PEX (channel 0x00, added to `channels`) fills the book, and the ensure-peers
+    /// loop runs from start.
+    bool pex = false;
+    /// Put into the book (source "seed") when the node has neither peers nor addresses.
+    std::vector<peer::PeerAddress> seeds{};
+    /// CometBFT seed_mode: answers an inbound peer's request once, then disconnects it.
+    bool seed_mode = false;
+    base::Duration ensure_peers_period = std::chrono::seconds(30);
+    addrbook::Options addrbook = local_book_options();
 };
 
 struct ReceivedMessage {
@@ -73,6 +96,7 @@ public:
     /// persistent_peers: kept across restarts.
     void add_persistent(const peer::PeerAddress& address);
     /// An address for the FixedAddressSource that fills outbound slots; kept across restarts.
+    /// With pex, it goes into the address book instead (source "config").
     void add_address(const peer::PeerAddress& address);
     /// Queues `bytes` on a connected peer's channel (MConnection::try_send). False when the peer is
     /// not connected or the queue is full.
@@ -87,6 +111,8 @@ public:
     [[nodiscard]] std::uint64_t jitter_seed() const { return m_jitter_seed; }
     /// Valid while running.
     [[nodiscard]] connmgr::ConnManager& conn_manager() { return *m_connmgr; }
+    /// With pex only. Kept across restarts, as addrbook.json would be.
+    [[nodiscard]] addrbook::AddrBook& addr_book() { return *m_book; }
 
 private:
     struct Conn;  // one connection from accept/dial to close (host.cpp's Pending + Connection)
@@ -132,6 +158,14 @@ private:
     void close(Conn& c, std::error_code reason);
     [[nodiscard]] std::string who(const Conn& c) const;
 
+    // Discovery (PexReactor's work, on this node's events).
+    [[nodiscard]] Conn* find_peer(const peer::NodeId& id);
+    void schedule_ensure_peers(base::TimePoint at);
+    void ensure_peers();
+    /// Carries out the core's actions in a later event at the same time, as the reactor's post.
+    void act(SocketId socket, std::vector<discovery::PexAction> actions);
+    void on_pex_message(const Conn& c, base::ByteView bytes);
+
     EventLoop& m_loop;
     Network& m_network;
     std::string m_name;
@@ -145,11 +179,16 @@ private:
     std::vector<peer::PeerAddress> m_persistent;
     std::vector<peer::PeerAddress> m_addresses;
     std::vector<ReceivedMessage> m_received;
+    base::Random m_book_random;                // BookAddressSource's picks and backoff jitter
+    base::Random m_pex_random;                 // PexCore's selections and the ensure-peers loop
+    std::optional<addrbook::AddrBook> m_book;  // with pex
 
-    // Everything below is dropped by stop(). m_source outlives m_connmgr, which refers to it.
+    // Everything below is dropped by stop(). The sources outlive m_connmgr, which refers to one.
     bool m_running = false;
     std::uint64_t m_epoch = 0;  // bumped by stop(): events of an earlier run do nothing
-    std::optional<connmgr::FixedAddressSource> m_source;
+    std::optional<connmgr::FixedAddressSource> m_source;      // without pex
+    std::optional<connmgr::BookAddressSource> m_book_source;  // with pex
+    std::optional<discovery::PexCore> m_pex;                  // with pex
     std::optional<connmgr::ConnManager> m_connmgr;
     std::map<SocketId, peer::PeerAddress> m_dials;      // connects in flight
     std::map<SocketId, std::unique_ptr<Conn>> m_conns;  // ordered: stable iteration

@@ -1,6 +1,9 @@
 // Discovery over real TCP on 127.0.0.1: nodes with an address book, the book-backed address
 // source and the PEX reactor, bootstrapping from a seed.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "discovery/pex_reactor.hpp"
 #include "profiles/cometbft/host.hpp"
@@ -12,7 +15,8 @@ using namespace std::chrono_literals;
 
 struct PexNode {
     PexNode(asio::io_context& io, std::uint64_t seed, std::vector<peer::PeerAddress> seeds,
-            bool seed_mode = false, base::Duration seed_disconnect_wait = std::chrono::hours(28))
+            bool seed_mode = false, base::Duration seed_disconnect_wait = std::chrono::hours(28),
+            std::filesystem::path book_file = {})
         : key{crypto::ed25519_generate()},
           random(seed),
           book(addrbook::Options{.strict = false}, addrbook::SipKey{seed, seed + 1}),
@@ -24,6 +28,8 @@ struct PexNode {
         pex_options.ensure_peers_period = 300ms;
         pex_options.seeds = std::move(seeds);
         pex_options.seed_disconnect_wait = seed_disconnect_wait;
+        pex_options.book_file = std::move(book_file);
+        pex_options.save_period = 100ms;
         pex = std::make_shared<discovery::PexReactor>(
             pex_options, book, [this] { host->wake_dialer(); }, seed);
         router.add_reactor("pex", pex);
@@ -120,6 +126,23 @@ TEST_F(PexTest, SeedDropsPeersAfterItsDisconnectWait) {
             return dropped;
         },
         5s));
+}
+
+TEST_F(PexTest, TheBookIsSavedPeriodicallyAndLoadsIntoAFreshBook) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("peerlink-pex-book-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    PexNode s(io, 1, {});
+    PexNode a(io, 2, {s.address()}, false, std::chrono::hours(28), dir / "addrbook.json");
+    // a learns s (its seed) and saves its book within a save period or two
+    ASSERT_TRUE(run_until([&] { return std::filesystem::exists(dir / "addrbook.json"); }, 5s));
+    a.pex->save_book(/*wait=*/true);
+    addrbook::AddrBook fresh(addrbook::Options{.strict = false}, addrbook::SipKey{7, 7});
+    auto loaded =
+        fresh.load(dir / "addrbook.json", base::SteadyClock::now(), std::chrono::system_clock::now());
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_TRUE(fresh.find({.id = s.key.id().to_hex(), .ip = "127.0.0.1", .port = s.host->listen_port()}));
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
