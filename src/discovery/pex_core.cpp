@@ -1,4 +1,5 @@
 #include "discovery/pex_core.hpp"
+#include <charconv>
 
 #include <utility>
 
@@ -170,6 +171,29 @@ base::Result<PexMessage> decode_pex(base::ByteView bytes) {
     // An empty Message (no oneof member) is "unknown message type" to CometBFT.
     if (!decode_message(bytes, message, has_sum) || !has_sum) return base::fail(PexErrc::malformed);
     return message;
+}
+
+addrbook::NetAddress dialable_address(const peer::PeerInfo& info) {
+    if (info.direction == peer::Direction::outbound) {
+        return {.id = info.id.to_hex(), .ip = info.remote_ip, .port = info.remote_port};
+    }
+    std::string_view listen = info.listen_addr;
+    if (const auto scheme = listen.find("://"); scheme != std::string_view::npos)
+        listen.remove_prefix(scheme + 3);
+    const auto colon = listen.rfind(':');
+    std::string host = colon == std::string_view::npos ? std::string() : std::string(listen.substr(0, colon));
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    std::uint16_t port = 0;
+    if (colon != std::string_view::npos) {
+        const std::string_view digits = listen.substr(colon + 1);
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec == std::errc{} && end == digits.data() + digits.size() && value > 0 && value < 65536) {
+            port = static_cast<std::uint16_t>(value);
+        }
+    }
+    if (host.empty() || host == "0.0.0.0" || host == "::") host = info.remote_ip;
+    return {.id = info.id.to_hex(), .ip = host, .port = port};
 }
 
 PexCore::PexCore(PexOptions options, addrbook::AddrBook& book, base::Random& random)

@@ -16,6 +16,7 @@
 #include "base/random.hpp"
 #include "base/result.hpp"
 #include "peer/node_id.hpp"
+#include "peer/peer_info.hpp"
 
 namespace peerlink::discovery {
 
@@ -57,6 +58,11 @@ struct PexAction {
     base::Bytes message;  // send: the encoded PEX message
     std::error_code reason;
 };
+
+/// Where a connected peer can be dialled: for an outbound peer the address we reached it at;
+/// for an inbound one its advertised listen port, at its advertised host, or at the IP it came
+/// from when it advertises an unspecified host (real nodes send tcp://0.0.0.0:26656).
+addrbook::NetAddress dialable_address(const peer::PeerInfo& info);
 
 class PexCore {
 public:

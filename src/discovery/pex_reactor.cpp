@@ -1,7 +1,5 @@
 #include "discovery/pex_reactor.hpp"
 
-#include <charconv>
-
 #include "base/log.hpp"
 
 namespace peerlink::discovery {
@@ -26,31 +24,6 @@ std::vector<mux::ChannelDescriptor> PexReactor::channels() const {
              .recv_buffer_capacity = 4096}};
 }
 
-addrbook::NetAddress PexReactor::dial_address(const peer::PeerInfo& info) {
-    if (info.direction == peer::Direction::outbound) {
-        return {.id = info.id.to_hex(), .ip = info.remote_ip, .port = info.remote_port};
-    }
-    // An inbound peer's dialable address: its advertised listen port, at the IP it came from
-    // when it advertises an unspecified host (real nodes send tcp://0.0.0.0:26656).
-    std::string_view listen = info.listen_addr;
-    if (const auto scheme = listen.find("://"); scheme != std::string_view::npos)
-        listen.remove_prefix(scheme + 3);
-    const auto colon = listen.rfind(':');
-    std::string host = colon == std::string_view::npos ? std::string() : std::string(listen.substr(0, colon));
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    std::uint16_t port = 0;
-    if (colon != std::string_view::npos) {
-        const std::string_view digits = listen.substr(colon + 1);
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (ec == std::errc{} && end == digits.data() + digits.size() && value > 0 && value < 65536) {
-            port = static_cast<std::uint16_t>(value);
-        }
-    }
-    if (host.empty() || host == "0.0.0.0" || host == "::") host = info.remote_ip;
-    return {.id = info.id.to_hex(), .ip = host, .port = port};
-}
-
 void PexReactor::start(router::Router& router) {
     m_router = &router;
     asio::post(router.network(), [self = shared_from_this()] {
@@ -69,8 +42,8 @@ void PexReactor::add_peer(const peer::PeerPtr& peer) {
         if (peer->closed()) return;
         self->m_connected[info.id] = {peer.get(), base::SteadyClock::now()};
         self->act(
-            self->m_core.on_peer_up(info.id, dial_address(info), info.direction == peer::Direction::outbound,
-                                    base::SteadyClock::now()),
+            self->m_core.on_peer_up(info.id, dialable_address(info),
+                                    info.direction == peer::Direction::outbound, base::SteadyClock::now()),
             peer);
     });
 }
@@ -91,7 +64,7 @@ void PexReactor::receive(const peer::PeerPtr& peer, mux::ChannelId, base::Shared
         if (peer->closed() || found == self->m_connected.end() || found->second.connection != peer.get())
             return;
         const std::size_t before = self->m_book.size();
-        self->act(self->m_core.on_message(peer->id(), dial_address(peer->info()), message.view(),
+        self->act(self->m_core.on_message(peer->id(), dialable_address(peer->info()), message.view(),
                                           base::SteadyClock::now()),
                   peer);
         // New addresses: let the connection manager consider them now rather than at its next wake.

@@ -45,7 +45,6 @@ public:
     void save_book(bool wait);
 
 private:
-    static addrbook::NetAddress dial_address(const peer::PeerInfo& info);
     /// Carries out actions on `peer`, the connection they were decided for: looking the node up
     /// by ID could reach a newer connection to it (after a tie-break), whose state is fresh.
     void act(const std::vector<PexAction>& actions, const peer::PeerPtr& peer);

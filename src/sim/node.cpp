@@ -42,28 +42,13 @@ cometbft::NodeKey key_from(base::Random& random) {
     return cometbft::NodeKey{crypto::ed25519_from_seed(seed)};
 }
 
-/// PexReactor::dial_address: the dialled address of an outbound peer; for an inbound one its
-/// advertised listen port at the advertised host, or at the IP it came from when that is unspecified.
+/// Our dialled address for an outbound peer (the sim's peers report their remote address as the
+/// socket's), otherwise discovery::dialable_address, as the reactor does.
 addrbook::NetAddress dial_address(const peer::PeerInfo& info,
                                   const std::optional<peer::PeerAddress>& dialed) {
     if (info.direction == peer::Direction::outbound && dialed)
         return connmgr::BookAddressSource::to_book(*dialed);
-    std::string_view listen = info.listen_addr;
-    if (const auto scheme = listen.find("://"); scheme != std::string_view::npos)
-        listen.remove_prefix(scheme + 3);
-    const auto colon = listen.rfind(':');
-    std::string host = colon == std::string_view::npos ? std::string() : std::string(listen.substr(0, colon));
-    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-    std::uint16_t port = 0;
-    if (colon != std::string_view::npos) {
-        const std::string_view digits = listen.substr(colon + 1);
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (ec == std::errc{} && end == digits.data() + digits.size() && value > 0 && value < 65536)
-            port = static_cast<std::uint16_t>(value);
-    }
-    if (host.empty() || host == "0.0.0.0" || host == "::") host = info.remote_ip;
-    return {.id = info.id.to_hex(), .ip = host, .port = port};
+    return discovery::dialable_address(info);
 }
 
 }  // namespace

@@ -338,3 +338,29 @@ TEST_F(PexCoreTest, PeerDownForgetsItsState) {
 
 }  // namespace
 }  // namespace peerlink::discovery
+
+namespace peerlink::discovery {
+namespace {
+
+TEST(DialableAddress, OutboundIsWhereWeReachedItInboundIsItsAdvertisedListenAddress) {
+    peer::PeerInfo info;
+    info.id = *peer::NodeId::from_hex("0102030405060708090a0b0c0d0e0f1011121314");
+    info.remote_ip = "10.1.2.3";
+    info.remote_port = 41000;
+    info.direction = peer::Direction::outbound;
+    EXPECT_EQ(dialable_address(info).port, 41000);
+    info.direction = peer::Direction::inbound;
+    info.listen_addr = "tcp://0.0.0.0:26656";  // what real nodes send
+    EXPECT_EQ(dialable_address(info).ip, "10.1.2.3");
+    EXPECT_EQ(dialable_address(info).port, 26656);
+    info.listen_addr = "tcp://5.6.7.8:26656";
+    EXPECT_EQ(dialable_address(info).ip, "5.6.7.8");
+    info.listen_addr = "tcp://[::]:26656";
+    EXPECT_EQ(dialable_address(info).ip, "10.1.2.3");
+    info.listen_addr = "tcp://5.6.7.8:99999";
+    EXPECT_EQ(dialable_address(info).port, 0);
+    EXPECT_EQ(dialable_address(info).id, info.id.to_hex());
+}
+
+}  // namespace
+}  // namespace peerlink::discovery
