@@ -340,14 +340,18 @@ void AddrBook::mark_bad(const NetAddress& address, base::TimePoint now, base::Du
     }
 }
 
+namespace {
+/// Bans are keyed by canonical IP text, or by the lower-cased ID.
+std::string ban_key(std::string_view id_or_ip) {
+    if (auto ip = IpAddress::parse(id_or_ip)) return ip->to_string();
+    std::string key(id_or_ip);
+    std::transform(key.begin(), key.end(), key.begin(), lower);
+    return key;
+}
+}  // namespace
+
 void AddrBook::ban(std::string_view id_or_ip, base::TimePoint now, base::Duration duration) {
-    std::string key;
-    if (auto ip = IpAddress::parse(id_or_ip)) {
-        key = ip->to_string();
-    } else {
-        key = std::string(id_or_ip);
-        std::transform(key.begin(), key.end(), key.begin(), lower);
-    }
+    const std::string key = ban_key(id_or_ip);
     if (key.empty()) return;
     prune_bans(now);
     // Capped so a configured "forever" cannot overflow the time arithmetic.
@@ -392,25 +396,13 @@ void AddrBook::prune_bans(base::TimePoint now) {
 
 bool AddrBook::is_banned(std::string_view id_or_ip, base::TimePoint now) const {
     if (m_bans.empty()) return false;
-    std::string canonical;
-    if (auto ip = IpAddress::parse(id_or_ip)) {
-        canonical = ip->to_string();
-    } else {
-        canonical = std::string(id_or_ip);
-        std::transform(canonical.begin(), canonical.end(), canonical.begin(), lower);
-    }
+    const std::string canonical = ban_key(id_or_ip);
     auto it = m_bans.find(canonical);
     return it != m_bans.end() && it->second > now;
 }
 
 bool AddrBook::unban(std::string_view id_or_ip) {
-    std::string canonical;
-    if (auto ip = IpAddress::parse(id_or_ip)) {
-        canonical = ip->to_string();
-    } else {
-        canonical = std::string(id_or_ip);
-        std::transform(canonical.begin(), canonical.end(), canonical.begin(), lower);
-    }
+    const std::string canonical = ban_key(id_or_ip);
     auto it = m_bans.find(canonical);
     if (it == m_bans.end()) return false;
     m_ban_expiry.erase({it->second, it->first});
