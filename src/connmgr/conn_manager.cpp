@@ -137,7 +137,8 @@ base::Result<void> ConnManager::admit_peer(const peer::NodeId& id, std::string_v
         if (m_inbound >= m_options.max_inbound && !exempt_from_limits(id)) {
             return base::fail(Errc::too_many_inbound);
         }
-    } else if (m_outbound >= m_options.max_outbound && !exempt_from_limits(id) && !m_redials.contains(id)) {
+    } else if (m_outbound >= m_options.max_outbound && !exempt_from_limits(id) && !m_redials.contains(id) &&
+               !m_one_shot_dialing.contains(id)) {
         return base::fail(Errc::too_many_outbound);
     }
     if (!m_options.allow_duplicate_ip && m_peers_per_ip.contains(*parsed))
@@ -152,6 +153,7 @@ void ConnManager::on_peer_up(const peer::NodeId& id, std::string_view ip, peer::
         if (const auto d = m_dialing.find(id); d != m_dialing.end()) {
             dialed = d->second;
             m_dialing.erase(d);
+            m_one_shot_dialing.erase(id);
         }
     }
     if (const auto old = m_peers.find(id); old != m_peers.end()) remove_peer(old);  // a driver bug
@@ -192,6 +194,7 @@ void ConnManager::on_dial_failed(const peer::PeerAddress& address, base::TimePoi
     const auto dial = m_dialing.find(address.id);
     if (dial == m_dialing.end() || dial->second != address) return;
     m_dialing.erase(dial);
+    m_one_shot_dialing.erase(address.id);
     // Persistent and static peers follow their own schedule and are never given up, so the
     // source (an address book would mark them bad after repeated failures) is not told.
     if (!m_redials.contains(address.id)) m_source.on_dial_failed(address, now);
@@ -223,6 +226,7 @@ void ConnManager::on_self_address(const peer::PeerAddress& address) {
     }
     if (const auto dial = m_dialing.find(address.id); dial != m_dialing.end() && dial->second == address) {
         m_dialing.erase(dial);
+        m_one_shot_dialing.erase(address.id);
     }
     for (auto& [id, redial] : m_redials) {
         if (is_self_endpoint(redial.address)) redial.due.reset();
@@ -268,7 +272,17 @@ ConnManager::DialPlan ConnManager::poll(base::TimePoint now) {
         plan.dial_now.push_back(redial.address);
     }
 
-    const std::size_t busy = m_outbound + m_dialing.size();
+    while (!m_one_shot_queue.empty() && pending_handshakes() < m_options.max_pending_handshakes) {
+        peer::PeerAddress address = std::move(m_one_shot_queue.front());
+        m_one_shot_queue.pop_front();
+        if (m_peers.contains(address.id) || m_dialing.contains(address.id) || !dialable(address)) continue;
+        m_dialing.emplace(address.id, address);
+        m_one_shot_dialing.insert(address.id);
+        m_source.on_dial_started(address, now);
+        plan.dial_now.push_back(std::move(address));
+    }
+
+    const std::size_t busy = m_outbound + m_dialing.size() - m_one_shot_dialing.size();
     const std::size_t slots = m_options.max_outbound > busy ? m_options.max_outbound - busy : 0;
     const std::size_t pending = pending_handshakes();
     const std::size_t room =
@@ -291,6 +305,16 @@ ConnManager::DialPlan ConnManager::poll(base::TimePoint now) {
     if (wanted > 0 && !m_history_order.empty())
         plan.wake_at = std::min(plan.wake_at, m_history_order.front().first);
     return plan;
+}
+
+bool ConnManager::dial_once(peer::PeerAddress address) {
+    if (!dialable(address) || m_peers.contains(address.id) || m_dialing.contains(address.id)) return false;
+    if (m_one_shot_queue.size() >= m_options.max_queued_one_shot) return false;
+    for (const auto& queued : m_one_shot_queue) {
+        if (queued.id == address.id) return false;
+    }
+    m_one_shot_queue.push_back(std::move(address));
+    return true;
 }
 
 std::vector<peer::NodeId> ConnManager::peers(peer::Direction direction) const {

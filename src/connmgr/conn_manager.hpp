@@ -57,6 +57,8 @@ struct Options {
     /// persistent_peers_max_dial_period: caps every redial wait when non-zero, and then persistent
     /// peers are never given up (CometBFT's PEX keeps dialling them at that period). 0 = no cap.
     base::Duration persistent_max_dial_period{0};
+    /// Bound of the queue of dial_once requests waiting for a pending-handshake slot.
+    std::size_t max_queued_one_shot = 256;
 };
 
 enum class Errc {
@@ -122,6 +124,12 @@ public:
     /// Ends a dial returned by poll (connect, handshake or admission failed); persistent and
     /// static peers get their next redial scheduled. Ignored for an address not being dialled.
     void on_dial_failed(const peer::PeerAddress& address, base::TimePoint now);
+    /// Dials `address` once at the next poll, outside the outbound slots (CometBFT's
+    /// DialPeersAsync and a seed's crawl): the peer it reaches is admitted over max_outbound and is
+    /// not redialled. Still bounded by max_pending_handshakes (queued until there is room).
+    /// False when it is ours, outside the allow list, connected, being dialled, or when
+    /// max_queued_one_shot dials are already queued.
+    bool dial_once(peer::PeerAddress address);
     /// `address` turned out to reach this node: its host and port are never dialled again (an
     /// in-flight dial to it ends here, with no redial).
     void on_self_address(const peer::PeerAddress& address);
@@ -187,6 +195,8 @@ private:
     std::size_t m_outbound = 0;
     std::size_t m_inbound_pending = 0;
     std::unordered_map<peer::NodeId, peer::PeerAddress> m_dialing;  // at most one dial per ID
+    std::deque<peer::PeerAddress> m_one_shot_queue;       // dial_once, waiting for a pending slot
+    std::unordered_set<peer::NodeId> m_one_shot_dialing;  // dial_once dials in flight
 
     std::map<peer::NodeId, Redial> m_redials;  // ordered, so redials come out in a stable order
     std::vector<peer::PeerAddress> m_gave_up;  // until the next poll reports them

@@ -5,10 +5,11 @@
 namespace peerlink::discovery {
 
 PexReactor::PexReactor(PexReactorOptions options, addrbook::AddrBook& book, std::function<void()> wake_dialer,
-                       std::uint64_t seed)
+                       std::uint64_t seed, DialOnce dial_once)
     : m_options(std::move(options)),
       m_book(book),
       m_wake_dialer(std::move(wake_dialer)),
+      m_dial_once(std::move(dial_once)),
       m_random(seed),
       m_core(m_options.pex, m_book, m_random),
       m_writer([](const std::filesystem::path& path, std::error_code ec) {
@@ -33,6 +34,10 @@ void PexReactor::start(router::Router& router) {
             self->m_save_timer = std::make_unique<asio::steady_timer>(self->m_router->network());
             self->schedule_save();
         }
+        if (self->m_options.pex.seed_mode && self->m_dial_once) {
+            self->m_crawl_timer = std::make_unique<asio::steady_timer>(self->m_router->network());
+            self->schedule_crawl(self->m_options.crawl_period / 10);
+        }
     });
 }
 
@@ -55,6 +60,7 @@ void PexReactor::remove_peer(const peer::PeerPtr& peer, std::error_code) {
         if (found == self->m_connected.end() || found->second.connection != peer.get()) return;
         self->m_connected.erase(found);
         self->m_core.on_peer_down(peer->id());
+        self->m_crawled.erase(peer->id());
     });
 }
 
@@ -64,11 +70,16 @@ void PexReactor::receive(const peer::PeerPtr& peer, mux::ChannelId, base::Shared
         if (peer->closed() || found == self->m_connected.end() || found->second.connection != peer.get())
             return;
         const std::size_t before = self->m_book.size();
+        const bool was_asked = self->m_core.requested(peer->id());
         self->act(self->m_core.on_message(peer->id(), dialable_address(peer->info()), message.view(),
                                           base::SteadyClock::now()),
                   peer);
         // New addresses: let the connection manager consider them now rather than at its next wake.
         if (self->m_book.size() > before && self->m_wake_dialer) self->m_wake_dialer();
+        if (const auto crawled = self->m_crawled.find(peer->id());
+            crawled != self->m_crawled.end() && was_asked && !self->m_core.requested(peer->id())) {
+            crawled->second.answered = base::SteadyClock::now();
+        }
     });
 }
 
@@ -109,6 +120,56 @@ void PexReactor::schedule_save() {
         self->save_book(false);
         self->schedule_save();
     });
+}
+
+void PexReactor::schedule_crawl(base::Duration after) {
+    m_crawl_timer->expires_after(after);
+    m_crawl_timer->async_wait([weak = weak_from_this()](std::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self) return;
+        self->crawl();
+        self->schedule_crawl(self->m_options.crawl_period);
+    });
+}
+
+void PexReactor::crawl() {
+    const auto now = base::SteadyClock::now();
+    // Connections made for an earlier crawl go once they answered (after a grace period for the
+    // peer's own request) or after crawl_hold without an answer.
+    for (auto it = m_crawled.begin(); it != m_crawled.end();) {
+        const auto connected = m_connected.find(it->first);
+        if (connected == m_connected.end()) {
+            // Still dialling; the dial ends in add_peer or never (then forget it after a hold).
+            it = m_crawled.erase(it);
+            continue;
+        }
+        const bool done = (it->second.answered && now - *it->second.answered >= m_options.crawl_answer_grace) ||
+                          now - connected->second.since >= m_options.crawl_hold;
+        if (done) {
+            if (auto p = m_router->find(it->first)) m_router->stop_peer_gracefully(p);
+        }
+        ++it;
+    }
+    std::erase_if(m_last_crawl,
+                  [&](const auto& entry) { return now - entry.second >= m_options.min_time_between_crawls; });
+
+    std::size_t dials = 0;
+    for (const auto& address : m_book.get_selection(m_random)) {
+        const auto target = connmgr::BookAddressSource::from_book(address);
+        if (!target || m_last_crawl.contains(target->id)) continue;
+        if (auto p = m_router->find(target->id)) {
+            m_last_crawl[target->id] = now;
+            if (!m_core.requested(target->id)) act(m_core.request_addresses(target->id), p);
+        } else if (dials < m_options.crawl_dials_per_round && m_dial_once(*target)) {
+            m_last_crawl[target->id] = now;
+            m_crawled[target->id] = {};
+            ++dials;
+        }
+    }
+    if (dials > 0) {
+        base::log::get(base::log::Category::router).debug("pex: seed crawl dials {} addresses", dials);
+        if (m_wake_dialer) m_wake_dialer();
+    }
 }
 
 void PexReactor::save_book(bool wait) {

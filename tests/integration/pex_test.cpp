@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "discovery/pex_reactor.hpp"
 #include "profiles/cometbft/host.hpp"
@@ -16,12 +17,12 @@ using namespace std::chrono_literals;
 struct PexNode {
     PexNode(asio::io_context& io, std::uint64_t seed, std::vector<peer::PeerAddress> seeds,
             bool seed_mode = false, base::Duration seed_disconnect_wait = std::chrono::hours(28),
-            std::filesystem::path book_file = {})
+            std::filesystem::path book_file = {}, std::size_t max_outbound = 10)
         : key{crypto::ed25519_generate()},
           random(seed),
           book(addrbook::Options{.strict = false}, addrbook::SipKey{seed, seed + 1}),
           source(book, random, [this] { return connmgr.outbound_count(); }),
-          connmgr(options(), source, random, key.id()),
+          connmgr(options(max_outbound), source, random, key.id()),
           router(io, {}) {
         discovery::PexReactorOptions pex_options;
         pex_options.pex.seed_mode = seed_mode;
@@ -30,8 +31,11 @@ struct PexNode {
         pex_options.seed_disconnect_wait = seed_disconnect_wait;
         pex_options.book_file = std::move(book_file);
         pex_options.save_period = 100ms;
+        pex_options.crawl_period = 300ms;
+        pex_options.crawl_answer_grace = 100ms;
         pex = std::make_shared<discovery::PexReactor>(
-            pex_options, book, [this] { host->wake_dialer(); }, seed);
+            pex_options, book, [this] { host->wake_dialer(); }, seed,
+            [this](const peer::PeerAddress& a) { return connmgr.dial_once(a); });
         router.add_reactor("pex", pex);
         router.start();
         cometbft::HostOptions host_options;
@@ -45,8 +49,9 @@ struct PexNode {
         host->stop();
         router.stop();
     }
-    static connmgr::Options options() {
+    static connmgr::Options options(std::size_t max_outbound) {
         connmgr::Options o;
+        o.max_outbound = max_outbound;
         o.allow_duplicate_ip = true;
         o.max_inbound_attempts_per_ip = 1000;
         return o;
@@ -126,6 +131,33 @@ TEST_F(PexTest, SeedDropsPeersAfterItsDisconnectWait) {
             return dropped;
         },
         5s));
+}
+
+TEST_F(PexTest, SeedCrawlsItsBookBeyondItsOutboundSlotsAndLetsCrawledPeersGo) {
+    // Given a seed with no outbound slots that knows A and B, and A that knows X (a node the seed
+    // has never heard of)
+    PexNode a(io, 2, {});
+    PexNode b(io, 3, {});
+    PexNode s(io, 1, {}, /*seed_mode=*/true, std::chrono::hours(28), {}, /*max_outbound=*/0);
+    const auto x =
+        peer::PeerAddress{.id = cometbft::NodeKey{crypto::ed25519_generate()}.id(), .host = "127.0.0.1", .port = 1};
+    a.book.add_address(connmgr::BookAddressSource::to_book(x), "test", base::SteadyClock::now());
+    s.book.add_address(connmgr::BookAddressSource::to_book(a.address()), "test", base::SteadyClock::now());
+    s.book.add_address(connmgr::BookAddressSource::to_book(b.address()), "test", base::SteadyClock::now());
+    // When the seed crawls
+    // Then it dials both, learns X from A, and closes the crawl connections once they answered
+    std::set<peer::NodeId> dropped;
+    ASSERT_TRUE(run_until(
+        [&] {
+            for (const auto& e : s.router.events().poll()) {
+                if (e.kind == router::EventKind::peer_down && e.reason == router::Errc::stopped_gracefully)
+                    dropped.insert(e.id);
+            }
+            return dropped.contains(a.key.id()) && dropped.contains(b.key.id()) &&
+                   s.book.find(connmgr::BookAddressSource::to_book(x)).has_value();
+        },
+        10s));
+    EXPECT_EQ(s.connmgr.outbound_count(), 0u);
 }
 
 TEST_F(PexTest, TheBookIsSavedPeriodicallyAndLoadsIntoAFreshBook) {

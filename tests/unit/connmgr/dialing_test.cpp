@@ -162,5 +162,37 @@ TEST(Dialing, WakeAtIsTheEarliestDueTime) {
     EXPECT_EQ(plan.wake_at, t0 + 30s);
 }
 
+TEST(Dialing, DialOnceGoesOutsideTheOutboundSlotsAndIsNotRedialled) {
+    // Given a node whose 2 outbound slots are full
+    Fixture f(Options{.max_outbound = 2, .max_pending_handshakes = 3});
+    f.manager.on_peer_up(id(1), addr(1).host, Direction::outbound);
+    f.manager.on_peer_up(id(2), addr(2).host, Direction::outbound);
+    // when three one-shot dials are asked for, a duplicate and our own ID refused
+    EXPECT_TRUE(f.manager.dial_once(addr(3)));
+    EXPECT_TRUE(f.manager.dial_once(addr(4)));
+    EXPECT_TRUE(f.manager.dial_once(addr(5)));
+    EXPECT_TRUE(f.manager.dial_once(addr(6)));
+    EXPECT_FALSE(f.manager.dial_once(addr(4)));
+    EXPECT_FALSE(f.manager.dial_once(addr(1)));  // connected
+    EXPECT_FALSE(f.manager.dial_once(peer::PeerAddress{k_self, "10.9.9.9", 26656}));
+    // then they are dialled at the next poll, only as many as the pending-handshake cap allows
+    auto plan = f.manager.poll(f.clock.now());
+    EXPECT_EQ(plan.dial_now, addrs(3, 5));
+    // and the peers they reach are admitted over max_outbound
+    EXPECT_TRUE(f.manager.admit_peer(id(3), addr(3).host, Direction::outbound).ok());
+    f.manager.on_peer_up(id(3), addr(3).host, Direction::outbound, f.clock.now());
+    EXPECT_EQ(f.manager.outbound_count(), 3u);
+    // while a fill dial to another address still is not
+    EXPECT_EQ(f.manager.admit_peer(id(9), addr(9).host, Direction::outbound).error(), Errc::too_many_outbound);
+    // and a failed one-shot dial is not redialled; the queued one goes out once there is room
+    f.manager.on_dial_failed(addr(4), f.clock.now());
+    f.clock.advance(1h);
+    plan = f.manager.poll(f.clock.now());
+    EXPECT_EQ(plan.dial_now, addrs(6, 6));
+    f.manager.on_peer_down(id(3), f.clock.now());
+    f.clock.advance(1h);
+    EXPECT_TRUE(f.manager.poll(f.clock.now()).dial_now.empty());
+}
+
 }  // namespace
 }  // namespace peerlink::connmgr
