@@ -8,7 +8,24 @@
 
 namespace peerlink::base::log {
 
-enum class Category { base, crypto, codec, transport, mux, peer, router, connmgr, cometbft, bench, count };
+enum class Category {
+    base,
+    crypto,
+    codec,
+    transport,
+    mux,
+    peer,
+    router,
+    connmgr,
+    cometbft,
+    bench,
+    discovery,
+    node,
+    devp2p,
+    bitcoin,
+    gossip,
+    count
+};
 
 /// The logger for `c`; created on first use, named after the category.
 spdlog::logger& get(Category c);

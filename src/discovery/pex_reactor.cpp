@@ -13,7 +13,7 @@ PexReactor::PexReactor(PexReactorOptions options, addrbook::AddrBook& book, std:
       m_random(seed),
       m_core(m_options.pex, m_book, m_random),
       m_writer([](const std::filesystem::path& path, std::error_code ec) {
-          base::log::get(base::log::Category::router)
+          base::log::get(base::log::Category::discovery)
               .warn("could not save {}: {}", path.string(), ec.message());
       }) {}
 
@@ -76,6 +76,8 @@ void PexReactor::receive(const peer::PeerPtr& peer, mux::ChannelId, base::Shared
                   peer);
         // New addresses: let the connection manager consider them now rather than at its next wake.
         if (self->m_book.size() > before && self->m_wake_dialer) self->m_wake_dialer();
+        base::log::get(base::log::Category::discovery)
+            .debug("pex: message from {}: book {} -> {}", peer->id().to_hex(), before, self->m_book.size());
         if (const auto crawled = self->m_crawled.find(peer->id());
             crawled != self->m_crawled.end() && was_asked && !self->m_core.requested(peer->id())) {
             crawled->second.answered = base::SteadyClock::now();
@@ -167,7 +169,7 @@ void PexReactor::crawl() {
         }
     }
     if (dials > 0) {
-        base::log::get(base::log::Category::router).debug("pex: seed crawl dials {} addresses", dials);
+        base::log::get(base::log::Category::discovery).debug("pex: seed crawl dials {} addresses", dials);
         if (m_wake_dialer) m_wake_dialer();
     }
 }
@@ -183,8 +185,13 @@ void PexReactor::save_book(bool wait) {
 void PexReactor::ensure_peers() {
     const auto peers = m_router->peers();
     const auto now = base::SteadyClock::now();
+    base::log::get(base::log::Category::discovery)
+        .debug("pex: ensure peers: {} peers, book {}", peers->size(), m_book.size());
     if (m_book.needs_more_addresses() && !peers->empty()) {
         const auto& chosen = (*peers)[m_random.uniform(peers->size())];
+        base::log::get(base::log::Category::discovery)
+            .debug("pex: asking {} for addresses (already asked: {})", chosen->id().to_hex(),
+                   m_core.requested(chosen->id()));
         act(m_core.request_addresses(chosen->id()), chosen);
     }
     if (m_options.pex.seed_mode) {

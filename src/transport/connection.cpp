@@ -82,8 +82,21 @@ Session& Connection::attach(std::unique_ptr<Session> session) {
         m_next_session = std::move(session);
         return *m_next_session;
     }
-    m_session = std::move(session);
-    return *m_session;
+    if (!m_session || m_closed) {
+        m_session = std::move(session);
+        return *m_session;
+    }
+    // Replacing a session from outside its callbacks (e.g. after an asynchronous filter): the
+    // same switch as from inside, so the old session's leftover bytes and pending output are not
+    // lost. The writer switches once the old output is written.
+    m_next_session = std::move(session);
+    Session& next = *m_next_session;
+    if (!m_session->has_pending_output()) {
+        if (auto switched = switch_session(); !switched) close(switched.error());
+    } else {
+        wake();
+    }
+    return next;
 }
 
 base::Result<void> Connection::switch_session() {

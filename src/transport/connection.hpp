@@ -40,10 +40,10 @@ public:
 
     /// Starts the handshake. `handshake_error` is reported when the deadline passes.
     void start(std::error_code handshake_timeout_error);
-    /// Gives the connection its session; valid from on_established on. Called from inside the
-    /// current session's callbacks it replaces that session once the callback returns and the
-    /// old session has written all its pending output; the old session's leftover() bytes go to
-    /// the new one.
+    /// Gives the connection its session; valid from on_established on. A session attached while
+    /// another is installed (from inside its callbacks or not) replaces it once the callback
+    /// returns and the old session has written all its pending output; the old session's
+    /// leftover() bytes go to the new one.
     Session& attach(std::unique_ptr<Session> session);
     /// Closes the connection with `reason` unless clear_deadline() is called before `at`. Covers
     /// handshake steps after the secure channel (e.g. CometBFT's NodeInfo exchange).

@@ -425,6 +425,29 @@ TEST_F(HostTest, PeerFiltersCanRefuseAndMustAnswerInTime) {
     EXPECT_NE(server->router.find(welcome->key.id()), nullptr);
 }
 
+TEST_F(HostTest, MessagesSentWhileAPeerFilterDecidesAreNotLost) {
+    // Given a server whose peer filter answers 200 ms late, and a client that sends as soon as
+    // its own side of the handshake is done
+    cometbft::HostOptions o = options();
+    asio::steady_timer late(io);
+    o.peer_filters.push_back([&](const peer::PeerInfo&, cometbft::FilterDone done) {
+        late.expires_after(200ms);
+        late.async_wait([done = std::move(done)](std::error_code) { done({}); });
+    });
+    auto server = make(1, loopback(), o);
+    auto client = make(2);
+    client->dial(server->address());
+    ASSERT_TRUE(run_until([&] { return client->router.find(server->key.id()) != nullptr; }, 5s));
+    auto to_server = client->router.find(server->key.id());
+    for (int i = 0; i < 3; ++i)
+        ASSERT_TRUE(to_server->try_send(
+            k_test_channel, base::SharedBytes(base::Bytes{'m', static_cast<std::uint8_t>('0' + i)})));
+    // Then the server receives all three once the filter admits the client
+    ASSERT_TRUE(run_until([&] { return server->reactor->messages().size() == 3; }, 5s));
+    EXPECT_EQ(server->reactor->messages()[0].second, "m0");
+    EXPECT_EQ(server->reactor->messages()[2].second, "m2");
+}
+
 TEST_F(HostTest, ConnectionFiltersSeeTheRemoteIpFirst) {
     cometbft::HostOptions o = options();
     std::vector<std::string> seen_ips;

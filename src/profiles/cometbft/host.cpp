@@ -252,6 +252,9 @@ void Host::on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView 
     auto checked = check_peer(m_info, m_key.id(), facts, message, m_connmgr);
     if (!checked) return reject(pending, checked.error());
     if (m_options.peer_filters.empty()) return add_peer(pending, std::move(*checked));
+    // The peer may already speak MConnection; hold its bytes in the socket (not in the NodeInfo
+    // session's leftover buffer) until the filters decide.
+    connection.pause_reading(true);
     run_filters(
         m_options.peer_filters, checked->info, [this, pending, info = checked->info](std::error_code reason) {
             if (!pending->connection) return;  // closed while the filters ran
@@ -270,6 +273,7 @@ void Host::on_node_info(const std::shared_ptr<Pending>& pending, base::ByteView 
                 }
                 again.replaces_existing = true;
             }
+            pending->connection->pause_reading(false);
             add_peer(pending, std::move(again));
         });
 }
