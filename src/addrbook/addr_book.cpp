@@ -129,6 +129,21 @@ std::uint64_t AddrBook::hash(std::uint8_t tag, base::ByteView a, base::ByteView 
     return siphash24(m_key, in.view());
 }
 
+NetGroup AddrBook::placement_group(const IpAddress& ip, std::uint16_t port) const {
+    NetGroup group = netgroup(ip);
+    if (m_options.strict ||
+        (group.kind != NetGroup::Kind::local && group.kind != NetGroup::Kind::private_net)) {
+        return group;
+    }
+    std::uint32_t h = 2166136261u;  // FNV-1a over the address bytes and the port
+    for (const std::uint8_t b : ip.bytes())
+        h = (h ^ b) * 16777619u;
+    h = (h ^ (port & 0xff)) * 16777619u;
+    h = (h ^ (port >> 8)) * 16777619u;
+    group.prefix = h;
+    return group;
+}
+
 std::uint32_t AddrBook::new_slot(const NetGroup& group, const NetGroup& source, std::string_view key) const {
     // Bitcoin Core's GetNewBucket: the pair (group, source group) picks one of the source group's
     // new_buckets_per_source_group buckets, so one source group reaches at most that many buckets.
@@ -233,7 +248,7 @@ std::error_code AddrBook::try_add_address(const NetAddress& address, std::string
         if (is_banned(p->key(), now)) return Errc::banned;
         if (is_banned(p->ip.to_string(), now)) return Errc::banned;
     }
-    const NetGroup group = netgroup(p->ip);
+    const NetGroup group = placement_group(p->ip, p->port);
     const NetGroup src_group = source_group(source);
     const std::uint32_t slot = new_slot(group, src_group, p->key());
     if (const std::uint32_t occupant = m_new_slots[slot]; occupant != k_empty) {

@@ -140,6 +140,14 @@ public:
     [[nodiscard]] std::size_t new_count() const { return m_new_list.size(); }
     [[nodiscard]] std::size_t old_count() const { return m_old_list.size(); }
     [[nodiscard]] std::size_t ban_count() const { return m_bans.size(); }
+    /// Bans in force at `now`: the banned ID or canonical IP and when the ban ends.
+    [[nodiscard]] std::vector<std::pair<std::string, base::TimePoint>> bans(base::TimePoint now) const {
+        std::vector<std::pair<std::string, base::TimePoint>> out;
+        for (const auto& [key, until] : m_bans) {
+            if (until > now) out.emplace_back(key, until);
+        }
+        return out;
+    }
     [[nodiscard]] bool needs_more_addresses() const { return size() < m_options.need_address_threshold; }
     [[nodiscard]] const SipKey& key() const { return m_key; }
     [[nodiscard]] const Options& options() const { return m_options; }
@@ -197,6 +205,10 @@ private:
     [[nodiscard]] bool is_ours(const Parsed& p) const;
     [[nodiscard]] std::optional<std::uint32_t> lookup(const NetAddress& address) const;
     [[nodiscard]] std::uint64_t hash(std::uint8_t tag, base::ByteView a, base::ByteView b) const;
+    /// The group an address is placed by: its netgroup, except that without strict mode a local or
+    /// private address is a group of its own (ip and port): on a one-host testnet every node is
+    /// 127.0.0.1, and one group would put them all in one new bucket where they collide.
+    [[nodiscard]] NetGroup placement_group(const IpAddress& ip, std::uint16_t port) const;
     [[nodiscard]] std::uint32_t new_slot(const NetGroup& group, const NetGroup& source,
                                          std::string_view key) const;
     [[nodiscard]] std::uint32_t old_slot(const NetGroup& group, std::string_view key) const;

@@ -172,7 +172,7 @@ base::Result<std::size_t> AddrBook::from_json(std::string_view text, base::TimeP
         e.key = std::string(p->key());
         e.source = *src;
         e.ip = p->ip;
-        e.group = netgroup(p->ip);
+        e.group = placement_group(p->ip, p->port);
         e.source_group = source_group(*src);
         e.attempts = static_cast<std::uint32_t>(std::min<std::int64_t>(*attempts, k_max_attempts));
         e.last_attempt = from_unix(*last_attempt, now, wall_now);

@@ -96,6 +96,25 @@ TEST(AddrBook, RelaxedModeAdmitsLocalAndPrivateButNeverUnroutable) {
             << ip;
 }
 
+TEST(AddrBook, RelaxedModeSpreadsOneHostsNodesOverBuckets) {
+    // Given a one-host testnet: 200 nodes on 127.0.0.1, told by one peer on the same host
+    AddrBook relaxed_book(relaxed(), k_key);
+    std::size_t added = 0;
+    for (std::uint16_t n = 0; n < 200; ++n)
+        added += relaxed_book.add_address(
+            {.id = hex_id(n + 1), .ip = "127.0.0.1", .port = static_cast<std::uint16_t>(26000 + n)},
+            "127.0.0.1", t0);
+    // then (each ip:port its own placement group) nearly all fit, where one group would cram them
+    // into one 64-slot bucket
+    EXPECT_GE(added, 190u);
+    // while strict placement of one routable /16 from one source stays within one bucket
+    AddrBook strict_book({}, k_key);
+    std::size_t strict_added = 0;
+    for (std::uint16_t n = 0; n < 200; ++n)
+        strict_added += strict_book.add_address(routable(20, 30, n, hex_id(n + 1)), "40.50.60.70", t0);
+    EXPECT_LE(strict_added, 64u);
+}
+
 TEST(AddrBook, OwnAddressesAreNeverStoredOrHandedOut) {
     AddrBook book(relaxed(), k_key);
     const NetAddress self{.id = hex_id(42), .ip = "127.0.0.1", .port = 26656};
