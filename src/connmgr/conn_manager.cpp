@@ -33,6 +33,8 @@ const char* describe(int value) {
             return "connection to self";
         case Errc::bad_ip:
             return "not an IP address";
+        case Errc::too_many_connections:
+            return "max_connections reached";
     }
     return "unknown connmgr error";
 }
@@ -140,6 +142,10 @@ base::Result<void> ConnManager::admit_peer(const peer::NodeId& id, std::string_v
     } else if (m_outbound >= m_options.max_outbound && !exempt_from_limits(id) && !m_redials.contains(id) &&
                !m_one_shot_dialing.contains(id)) {
         return base::fail(Errc::too_many_outbound);
+    }
+    if (m_options.max_connections != 0 && m_inbound + m_outbound >= m_options.max_connections &&
+        !exempt_from_limits(id) && !m_redials.contains(id)) {
+        return base::fail(Errc::too_many_connections);
     }
     if (!m_options.allow_duplicate_ip && m_peers_per_ip.contains(*parsed))
         return base::fail(Errc::duplicate_ip);

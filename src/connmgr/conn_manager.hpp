@@ -57,6 +57,9 @@ struct Options {
     /// persistent_peers_max_dial_period: caps every redial wait when non-zero, and then persistent
     /// peers are never given up (CometBFT's PEX keeps dialling them at that period). 0 = no cap.
     base::Duration persistent_max_dial_period{0};
+    /// Cap on connected peers of both directions together (the seed documents' max_connections);
+    /// 0 = only the two limits above. Exempt peers as for the limits above.
+    std::size_t max_connections = 0;
     /// Bound of the queue of dial_once requests waiting for a pending-handshake slot.
     std::size_t max_queued_one_shot = 256;
 };
@@ -71,6 +74,7 @@ enum class Errc {
     already_connected,     // a peer with this node ID is already connected
     self,                  // the remote is this node
     bad_ip,                // not an IPv4 or IPv6 address
+    too_many_connections,  // max_connections reached
 };
 PEERLINK_DECLARE_ERRC(Errc)
 

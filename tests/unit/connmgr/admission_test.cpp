@@ -63,6 +63,19 @@ TEST(Admission, OutboundLimitRefusesOthersButNotTrustedOrPersistent) {
     EXPECT_EQ(f.manager.outbound_count(), 2u);
 }
 
+TEST(Admission, MaxConnectionsCapsBothDirectionsTogether) {
+    // Given a total cap of 3 below the inbound and outbound limits
+    Fixture f(Options{.max_connections = 3});
+    f.manager.on_peer_up(id(1), ip_of(1), Direction::outbound);
+    f.manager.on_peer_up(id(2), ip_of(2), Direction::inbound);
+    f.manager.on_peer_up(id(3), ip_of(3), Direction::inbound);
+    // then a fourth peer is refused in either direction, except an unconditional one
+    EXPECT_EQ(f.manager.admit_peer(id(4), ip_of(4), Direction::inbound).error(), Errc::too_many_connections);
+    EXPECT_EQ(f.manager.admit_peer(id(4), ip_of(4), Direction::outbound).error(), Errc::too_many_connections);
+    f.manager.add_unconditional(id(4));
+    EXPECT_TRUE(f.manager.admit_peer(id(4), ip_of(4), Direction::inbound).ok());
+}
+
 TEST(Admission, PendingHandshakesAreCapped) {
     Fixture f(Options{.max_pending_handshakes = 3});
     const auto now = f.clock.now();

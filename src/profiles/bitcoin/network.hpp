@@ -1,0 +1,31 @@
+// The Bitcoin networks we can join (Bitcoin Core chainparams.cpp): message start bytes, default
+// P2P port and DNS seed host names. Names only: resolving them is the driver's job.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace peerlink::bitcoin {
+
+using Magic = std::array<std::uint8_t, 4>;
+
+struct NetworkParams {
+    std::string_view name;  // as Bitcoin Core's -chain= spells it
+    Magic magic;            // pchMessageStart, in wire order
+    std::uint16_t default_port;
+    /// DNS seeds as Bitcoin Core lists them (vSeeds). There is no fixed-seed list here: btcd has
+    /// none and Core's (chainparamsseeds.h) is a generated snapshot that belongs in a data file.
+    std::span<const std::string_view> dns_seeds;
+};
+
+const NetworkParams& mainnet();
+const NetworkParams& testnet3();
+const NetworkParams& signet();  // the default signet (its challenge fixes these start bytes)
+const NetworkParams& regtest();
+
+/// "main"/"mainnet", "test"/"testnet"/"testnet3", "signet", "regtest"; nullopt otherwise.
+std::optional<const NetworkParams*> network_by_name(std::string_view name);
+
+}  // namespace peerlink::bitcoin
