@@ -289,6 +289,7 @@ void Node::pump_events() {
     for (auto& event : m_router.events().poll()) {
         switch (event.kind) {
             case router::EventKind::peer_up:
+                m_rates[event.id] = Rates{.since = event.time};
                 break;
             case router::EventKind::peer_down:
                 if (const auto last = m_last_stats.find(event.id); last != m_last_stats.end()) {
@@ -302,6 +303,7 @@ void Node::pump_events() {
                     }
                     m_last_stats.erase(last);
                 }
+                m_rates.erase(event.id);
                 break;
             case router::EventKind::handshake_rejected:
                 m_metrics
@@ -323,8 +325,19 @@ void Node::pump_events() {
         }
         m_events.push(std::move(event));
     }
-    for (const auto& p : *m_router.peers())
-        m_last_stats[p->id()] = p->stats();
+    const double period = std::chrono::duration<double>(k_pump_period).count();
+    for (const auto& p : *m_router.peers()) {
+        auto stats = p->stats();
+        auto& last = m_last_stats[p->id()];
+        if (auto rate = m_rates.find(p->id()); rate != m_rates.end()) {
+            rate->second.send =
+                static_cast<double>(stats.bytes_sent - std::min(stats.bytes_sent, last.bytes_sent)) / period;
+            rate->second.recv = static_cast<double>(stats.bytes_received -
+                                                    std::min(stats.bytes_received, last.bytes_received)) /
+                                period;
+        }
+        last = std::move(stats);
+    }
     m_pump_timer->expires_after(k_pump_period);
     m_pump_timer->async_wait([this](std::error_code ec) {
         if (!ec) pump_events();
@@ -481,6 +494,19 @@ nlohmann::json Node::net_info() {
         for (const auto& p : *m_router.peers()) {
             const auto& info = p->info();
             const auto stats = p->stats();
+            const auto now = base::SteadyClock::now();
+            const auto rate = m_rates.find(info.id);
+            const double seconds =
+                rate == m_rates.end() ? 0.0 : std::chrono::duration<double>(now - rate->second.since).count();
+            const auto avg = [&](std::uint64_t bytes) {
+                return std::to_string(
+                    seconds > 0 ? static_cast<std::uint64_t>(static_cast<double>(bytes) / seconds) : 0);
+            };
+            const auto cur = [&](bool send) {
+                if (rate == m_rates.end()) return std::string("0");
+                return std::to_string(
+                    static_cast<std::uint64_t>(send ? rate->second.send : rate->second.recv));
+            };
             nlohmann::json channels = nlohmann::json::array();
             for (const auto& ch : stats.channels) {
                 channels.push_back({{"ID", ch.id},
@@ -499,8 +525,15 @@ nlohmann::json Node::net_info() {
                              {"is_outbound", info.direction == peer::Direction::outbound},
                              {"remote_ip", info.remote_ip},
                              {"connection_status",
-                              {{"SendMonitor", {{"Bytes", std::to_string(stats.bytes_sent)}}},
-                               {"RecvMonitor", {{"Bytes", std::to_string(stats.bytes_received)}}},
+                              {{"Duration", std::to_string(static_cast<std::int64_t>(seconds * 1e9))},
+                               {"SendMonitor",
+                                {{"Bytes", std::to_string(stats.bytes_sent)},
+                                 {"AvgRate", avg(stats.bytes_sent)},
+                                 {"CurRate", cur(true)}}},
+                               {"RecvMonitor",
+                                {{"Bytes", std::to_string(stats.bytes_received)},
+                                 {"AvgRate", avg(stats.bytes_received)},
+                                 {"CurRate", cur(false)}}},
                                {"Channels", channels}}}});
         }
         return nlohmann::json{{"listening", true},

@@ -125,6 +125,12 @@ private:
     // Totals of peers that have gone, so per-channel counters never go down (network thread).
     std::map<mux::ChannelId, mux::ChannelStats> m_departed;
     std::map<peer::NodeId, mux::ConnectionStats> m_last_stats;
+    struct Rates {
+        base::TimePoint since;
+        double send = 0;  // bytes/s over the last pump period
+        double recv = 0;
+    };
+    std::map<peer::NodeId, Rates> m_rates;  // network thread
 
     mutable std::mutex m_gossip_mutex;
     std::deque<GossipDelivery> m_gossip_log;  // bounded by k_max_gossip_log

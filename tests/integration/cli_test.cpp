@@ -188,6 +188,17 @@ TEST_F(CliTest, InitStartStatusSigtermRestartKeepsNodeIdAndAddressBook) {
             auto info = a.get("/net_info");
             return info && (*info)["result"]["n_peers"] == "1";
         }));
+        // and /net_info shows the peer's connection status as CometBFT does
+        const auto info = *a.get("/net_info");
+        const auto& peer = info["result"]["peers"][0];
+        EXPECT_FALSE(peer["is_outbound"].get<bool>());
+        EXPECT_EQ(peer["remote_ip"], "127.0.0.1");
+        EXPECT_TRUE(peer["connection_status"]["SendMonitor"].contains("AvgRate"));
+        EXPECT_TRUE(peer["connection_status"]["RecvMonitor"].contains("CurRate"));
+        bool has_pex_channel = false;
+        for (const auto& ch : peer["connection_status"]["Channels"])
+            has_pex_channel = has_pex_channel || (ch["ID"] == 0 && ch.contains("SendQueueSize"));
+        EXPECT_TRUE(has_pex_channel) << info.dump();
         // and SIGTERM stops both cleanly, saving the address books
         EXPECT_EQ(b.stop(), 0);
         EXPECT_EQ(a.stop(), 0);
