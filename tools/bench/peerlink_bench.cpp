@@ -1,5 +1,6 @@
 // peerlink-bench: end-to-end benchmarks of the connection stack.
 //   peerlink-bench conn [--smoke] [--only bulk|small|handshake]
+//   peerlink-bench idle [--peers N] [--smoke]   (memory per idle peer; idle_bench.cpp)
 // forks a sink process and measures, over loopback TCP through SecretConnection + MConnection with
 // rate limits lifted: bulk MB/s (16 KiB and 1 MiB messages), 128-byte messages/s, handshakes/s, and
 // in the same run the raw ChaCha20-Poly1305 speed sealing 1 KiB records (OpenSSL and libsodium).
@@ -15,6 +16,7 @@
 #include "base/log.hpp"
 #include "crypto/crypto.hpp"
 #include "profiles/cometbft/secure_mconnection.hpp"
+#include "tools/bench/idle_bench.hpp"
 
 namespace peerlink::bench {
 namespace {
@@ -323,9 +325,12 @@ int main(int argc, char** argv) {
     std::string_view command = argc > 1 ? argv[1] : "";
     bool smoke = false;
     std::string_view only;
+    std::size_t peers = 1000;
     for (int i = 2; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg == "--smoke") {
+        if (arg == "--peers" && i + 1 < argc) {
+            peers = std::strtoull(argv[++i], nullptr, 10);
+        } else if (arg == "--smoke") {
             smoke = true;
         } else if (arg == "--only" && i + 1 < argc) {
             only = argv[++i];
@@ -336,6 +341,9 @@ int main(int argc, char** argv) {
     if (command == "conn" && (only.empty() || only == "bulk" || only == "small" || only == "handshake")) {
         return bench::run_conn(smoke, only);
     }
-    std::fprintf(stderr, "usage: peerlink-bench conn [--smoke] [--only bulk|small|handshake]\n");
+    if (command == "idle" && peers > 0) return bench::run_idle(smoke ? 100 : peers);
+    std::fprintf(stderr,
+                 "usage: peerlink-bench conn [--smoke] [--only bulk|small|handshake]\n"
+                 "       peerlink-bench idle [--peers N] [--smoke]\n");
     return 2;
 }
