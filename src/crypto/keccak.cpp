@@ -4,6 +4,28 @@
 #include <bit>
 #include <cstring>
 
+// The permutation follows the structure of the Keccak team's "opt64" reference implementation
+// (XKCP, lib/low/KeccakP-1600/plain-64bits/KeccakP-1600-opt64.c; see also the Keccak team's
+// "Keccak implementation overview"), written afresh here:
+// - all 25 lanes are scalar locals (a struct the compiler splits into registers), rounds are
+//   unrolled in pairs that alternate between two lane sets, so nothing is copied between rounds
+//   and no lane is ever addressed through an index;
+// - rho, pi and chi run one output plane at a time, so only five B lanes are live at once;
+// - absorbing keeps the state in those locals across all whole blocks of an update() call.
+// Not used: the Keccak team's lane complementing transform (six lanes kept inverted so chi needs
+// one NOT per plane instead of five), which only pays on targets without an and-not instruction.
+// Instead, on x86-64 the same code is also compiled for BMI1/BMI2 (ANDN makes chi two
+// instructions per lane, RORX rotates without a copy) and picked at run time; that variant is
+// where the speed comes from (GCC 12: about 4,740 instructions per permutation against 6,100 for
+// the plain x86-64 build). aarch64 has BIC and three-operand rotates natively.
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !(defined(__BMI__) && defined(__BMI2__))
+#define PEERLINK_KECCAK_BMI_DISPATCH 1
+#else
+#define PEERLINK_KECCAK_BMI_DISPATCH 0
+#endif
+
 namespace peerlink::crypto {
 
 namespace {
@@ -29,221 +51,149 @@ std::uint64_t load_le64(const std::uint8_t* p) {
     return v;
 }
 
-/// XORs one full rate-sized block into the state and permutes.
-void absorb_block(std::array<std::uint64_t, 25>& state, const std::uint8_t* block) {
-    for (std::size_t i = 0; i < k_rate / 8; ++i)
-        state[i] ^= load_le64(block + 8 * i);
-    keccak_f1600(state);
+/// Lane x + 5y is l<x + 5y>.
+struct Lanes {
+    std::uint64_t l00, l01, l02, l03, l04, l05, l06, l07, l08, l09, l10, l11, l12;
+    std::uint64_t l13, l14, l15, l16, l17, l18, l19, l20, l21, l22, l23, l24;
+};
+
+/// Theta's column parities C[x] = xor of the five lanes of column x.
+struct Parity {
+    std::uint64_t c0, c1, c2, c3, c4;
+};
+
+[[gnu::always_inline]] inline Parity parity(const Lanes& a) {
+    return {a.l00 ^ a.l05 ^ a.l10 ^ a.l15 ^ a.l20, a.l01 ^ a.l06 ^ a.l11 ^ a.l16 ^ a.l21,
+            a.l02 ^ a.l07 ^ a.l12 ^ a.l17 ^ a.l22, a.l03 ^ a.l08 ^ a.l13 ^ a.l18 ^ a.l23,
+            a.l04 ^ a.l09 ^ a.l14 ^ a.l19 ^ a.l24};
+}
+
+/// chi on one plane: out[x] = b[x] ^ (~b[x+1] & b[x+2]).
+[[gnu::always_inline]] inline void chi(std::uint64_t b0, std::uint64_t b1, std::uint64_t b2, std::uint64_t b3,
+                                       std::uint64_t b4, std::uint64_t& o0, std::uint64_t& o1,
+                                       std::uint64_t& o2, std::uint64_t& o3, std::uint64_t& o4) {
+    o0 = b0 ^ (~b1 & b2);
+    o1 = b1 ^ (~b2 & b3);
+    o2 = b2 ^ (~b3 & b4);
+    o3 = b3 ^ (~b4 & b0);
+    o4 = b4 ^ (~b0 & b1);
+}
+
+/// One round from lanes a into lanes e.
+[[gnu::always_inline]] inline void keccak_round(const Lanes& a, Lanes& e, std::uint64_t rc) {
+    const Parity c = parity(a);
+    const std::uint64_t d0 = c.c4 ^ std::rotl(c.c1, 1);
+    const std::uint64_t d1 = c.c0 ^ std::rotl(c.c2, 1);
+    const std::uint64_t d2 = c.c1 ^ std::rotl(c.c3, 1);
+    const std::uint64_t d3 = c.c2 ^ std::rotl(c.c4, 1);
+    const std::uint64_t d4 = c.c3 ^ std::rotl(c.c0, 1);
+    // pi moves lane (x, y) to (y, 2x + 3y): output plane y gathers one lane from each column,
+    // each rotated by rho's offset for its source position.
+    chi(a.l00 ^ d0, std::rotl(a.l06 ^ d1, 44), std::rotl(a.l12 ^ d2, 43), std::rotl(a.l18 ^ d3, 21),
+        std::rotl(a.l24 ^ d4, 14), e.l00, e.l01, e.l02, e.l03, e.l04);
+    e.l00 ^= rc;
+    chi(std::rotl(a.l03 ^ d3, 28), std::rotl(a.l09 ^ d4, 20), std::rotl(a.l10 ^ d0, 3),
+        std::rotl(a.l16 ^ d1, 45), std::rotl(a.l22 ^ d2, 61), e.l05, e.l06, e.l07, e.l08, e.l09);
+    chi(std::rotl(a.l01 ^ d1, 1), std::rotl(a.l07 ^ d2, 6), std::rotl(a.l13 ^ d3, 25),
+        std::rotl(a.l19 ^ d4, 8), std::rotl(a.l20 ^ d0, 18), e.l10, e.l11, e.l12, e.l13, e.l14);
+    chi(std::rotl(a.l04 ^ d4, 27), std::rotl(a.l05 ^ d0, 36), std::rotl(a.l11 ^ d1, 10),
+        std::rotl(a.l17 ^ d2, 15), std::rotl(a.l23 ^ d3, 56), e.l15, e.l16, e.l17, e.l18, e.l19);
+    chi(std::rotl(a.l02 ^ d2, 62), std::rotl(a.l08 ^ d3, 55), std::rotl(a.l14 ^ d4, 39),
+        std::rotl(a.l15 ^ d0, 41), std::rotl(a.l21 ^ d1, 2), e.l20, e.l21, e.l22, e.l23, e.l24);
+}
+
+[[gnu::always_inline]] inline void permute(Lanes& a) {
+    Lanes e;
+    for (std::size_t r = 0; r < 24; r += 2) {
+        keccak_round(a, e, k_round_constants[r]);
+        keccak_round(e, a, k_round_constants[r + 1]);
+    }
+}
+
+[[gnu::always_inline]] inline Lanes load(const std::array<std::uint64_t, 25>& s) {
+    return {s[0],  s[1],  s[2],  s[3],  s[4],  s[5],  s[6],  s[7],  s[8],  s[9],  s[10], s[11], s[12],
+            s[13], s[14], s[15], s[16], s[17], s[18], s[19], s[20], s[21], s[22], s[23], s[24]};
+}
+
+[[gnu::always_inline]] inline void store(const Lanes& a, std::array<std::uint64_t, 25>& s) {
+    s = {a.l00, a.l01, a.l02, a.l03, a.l04, a.l05, a.l06, a.l07, a.l08, a.l09, a.l10, a.l11, a.l12,
+         a.l13, a.l14, a.l15, a.l16, a.l17, a.l18, a.l19, a.l20, a.l21, a.l22, a.l23, a.l24};
+}
+
+/// XORs `blocks` consecutive rate-sized blocks into the state, permuting after each.
+[[gnu::always_inline]] inline void absorb_inline(std::array<std::uint64_t, 25>& state, const std::uint8_t* p,
+                                                 std::size_t blocks) {
+    Lanes a = load(state);
+    for (; blocks > 0; --blocks, p += k_rate) {
+        a.l00 ^= load_le64(p);
+        a.l01 ^= load_le64(p + 8);
+        a.l02 ^= load_le64(p + 16);
+        a.l03 ^= load_le64(p + 24);
+        a.l04 ^= load_le64(p + 32);
+        a.l05 ^= load_le64(p + 40);
+        a.l06 ^= load_le64(p + 48);
+        a.l07 ^= load_le64(p + 56);
+        a.l08 ^= load_le64(p + 64);
+        a.l09 ^= load_le64(p + 72);
+        a.l10 ^= load_le64(p + 80);
+        a.l11 ^= load_le64(p + 88);
+        a.l12 ^= load_le64(p + 96);
+        a.l13 ^= load_le64(p + 104);
+        a.l14 ^= load_le64(p + 112);
+        a.l15 ^= load_le64(p + 120);
+        a.l16 ^= load_le64(p + 128);
+        permute(a);
+    }
+    store(a, state);
+}
+
+[[gnu::always_inline]] inline void permute_inline(std::array<std::uint64_t, 25>& state) {
+    Lanes a = load(state);
+    permute(a);
+    store(a, state);
+}
+
+void permute_portable(std::array<std::uint64_t, 25>& state) {
+    permute_inline(state);
+}
+
+void absorb_portable(std::array<std::uint64_t, 25>& state, const std::uint8_t* p, std::size_t blocks) {
+    absorb_inline(state, p, blocks);
+}
+
+#if PEERLINK_KECCAK_BMI_DISPATCH
+[[gnu::target("bmi,bmi2")]] void permute_bmi(std::array<std::uint64_t, 25>& state) {
+    permute_inline(state);
+}
+
+[[gnu::target("bmi,bmi2")]] void absorb_bmi(std::array<std::uint64_t, 25>& state, const std::uint8_t* p,
+                                            std::size_t blocks) {
+    absorb_inline(state, p, blocks);
+}
+
+bool cpu_has_bmi() {
+    static const bool has = [] {
+        __builtin_cpu_init();  // we may run from another translation unit's static initializer
+        return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+    }();
+    return has;
+}
+#endif
+
+void absorb_blocks(std::array<std::uint64_t, 25>& state, const std::uint8_t* p, std::size_t blocks) {
+#if PEERLINK_KECCAK_BMI_DISPATCH
+    if (cpu_has_bmi()) return absorb_bmi(state, p, blocks);
+#endif
+    absorb_portable(state, p, blocks);
 }
 
 }  // namespace
 
-// Each round is theta, then rho+pi+chi one output plane at a time: only the five B lanes of that
-// plane are live besides the state, which keeps register spills low (17% fewer instructions than
-// computing all 25 B lanes first, with GCC 12). Two rounds per iteration alternate between the
-// a and e lane sets, so no copies are needed between rounds.
 void keccak_f1600(std::array<std::uint64_t, 25>& state) {
-    std::uint64_t a00 = state[0];
-    std::uint64_t a01 = state[1];
-    std::uint64_t a02 = state[2];
-    std::uint64_t a03 = state[3];
-    std::uint64_t a04 = state[4];
-    std::uint64_t a05 = state[5];
-    std::uint64_t a06 = state[6];
-    std::uint64_t a07 = state[7];
-    std::uint64_t a08 = state[8];
-    std::uint64_t a09 = state[9];
-    std::uint64_t a10 = state[10];
-    std::uint64_t a11 = state[11];
-    std::uint64_t a12 = state[12];
-    std::uint64_t a13 = state[13];
-    std::uint64_t a14 = state[14];
-    std::uint64_t a15 = state[15];
-    std::uint64_t a16 = state[16];
-    std::uint64_t a17 = state[17];
-    std::uint64_t a18 = state[18];
-    std::uint64_t a19 = state[19];
-    std::uint64_t a20 = state[20];
-    std::uint64_t a21 = state[21];
-    std::uint64_t a22 = state[22];
-    std::uint64_t a23 = state[23];
-    std::uint64_t a24 = state[24];
-    std::uint64_t e00, e01, e02, e03, e04;
-    std::uint64_t e05, e06, e07, e08, e09;
-    std::uint64_t e10, e11, e12, e13, e14;
-    std::uint64_t e15, e16, e17, e18, e19;
-    std::uint64_t e20, e21, e22, e23, e24;
-    for (std::size_t round = 0; round < 24; round += 2) {
-        {  // a -> e
-            const std::uint64_t c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20;
-            const std::uint64_t c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21;
-            const std::uint64_t c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22;
-            const std::uint64_t c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23;
-            const std::uint64_t c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24;
-            const std::uint64_t d0 = c4 ^ std::rotl(c1, 1);
-            const std::uint64_t d1 = c0 ^ std::rotl(c2, 1);
-            const std::uint64_t d2 = c1 ^ std::rotl(c3, 1);
-            const std::uint64_t d3 = c2 ^ std::rotl(c4, 1);
-            const std::uint64_t d4 = c3 ^ std::rotl(c0, 1);
-            {
-                const std::uint64_t b0 = a00 ^ d0;
-                const std::uint64_t b1 = std::rotl(a06 ^ d1, 44);
-                const std::uint64_t b2 = std::rotl(a12 ^ d2, 43);
-                const std::uint64_t b3 = std::rotl(a18 ^ d3, 21);
-                const std::uint64_t b4 = std::rotl(a24 ^ d4, 14);
-                e00 = b0 ^ (~b1 & b2) ^ k_round_constants[round];
-                e01 = b1 ^ (~b2 & b3);
-                e02 = b2 ^ (~b3 & b4);
-                e03 = b3 ^ (~b4 & b0);
-                e04 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(a03 ^ d3, 28);
-                const std::uint64_t b1 = std::rotl(a09 ^ d4, 20);
-                const std::uint64_t b2 = std::rotl(a10 ^ d0, 3);
-                const std::uint64_t b3 = std::rotl(a16 ^ d1, 45);
-                const std::uint64_t b4 = std::rotl(a22 ^ d2, 61);
-                e05 = b0 ^ (~b1 & b2);
-                e06 = b1 ^ (~b2 & b3);
-                e07 = b2 ^ (~b3 & b4);
-                e08 = b3 ^ (~b4 & b0);
-                e09 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(a01 ^ d1, 1);
-                const std::uint64_t b1 = std::rotl(a07 ^ d2, 6);
-                const std::uint64_t b2 = std::rotl(a13 ^ d3, 25);
-                const std::uint64_t b3 = std::rotl(a19 ^ d4, 8);
-                const std::uint64_t b4 = std::rotl(a20 ^ d0, 18);
-                e10 = b0 ^ (~b1 & b2);
-                e11 = b1 ^ (~b2 & b3);
-                e12 = b2 ^ (~b3 & b4);
-                e13 = b3 ^ (~b4 & b0);
-                e14 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(a04 ^ d4, 27);
-                const std::uint64_t b1 = std::rotl(a05 ^ d0, 36);
-                const std::uint64_t b2 = std::rotl(a11 ^ d1, 10);
-                const std::uint64_t b3 = std::rotl(a17 ^ d2, 15);
-                const std::uint64_t b4 = std::rotl(a23 ^ d3, 56);
-                e15 = b0 ^ (~b1 & b2);
-                e16 = b1 ^ (~b2 & b3);
-                e17 = b2 ^ (~b3 & b4);
-                e18 = b3 ^ (~b4 & b0);
-                e19 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(a02 ^ d2, 62);
-                const std::uint64_t b1 = std::rotl(a08 ^ d3, 55);
-                const std::uint64_t b2 = std::rotl(a14 ^ d4, 39);
-                const std::uint64_t b3 = std::rotl(a15 ^ d0, 41);
-                const std::uint64_t b4 = std::rotl(a21 ^ d1, 2);
-                e20 = b0 ^ (~b1 & b2);
-                e21 = b1 ^ (~b2 & b3);
-                e22 = b2 ^ (~b3 & b4);
-                e23 = b3 ^ (~b4 & b0);
-                e24 = b4 ^ (~b0 & b1);
-            }
-        }
-        {  // e -> a
-            const std::uint64_t c0 = e00 ^ e05 ^ e10 ^ e15 ^ e20;
-            const std::uint64_t c1 = e01 ^ e06 ^ e11 ^ e16 ^ e21;
-            const std::uint64_t c2 = e02 ^ e07 ^ e12 ^ e17 ^ e22;
-            const std::uint64_t c3 = e03 ^ e08 ^ e13 ^ e18 ^ e23;
-            const std::uint64_t c4 = e04 ^ e09 ^ e14 ^ e19 ^ e24;
-            const std::uint64_t d0 = c4 ^ std::rotl(c1, 1);
-            const std::uint64_t d1 = c0 ^ std::rotl(c2, 1);
-            const std::uint64_t d2 = c1 ^ std::rotl(c3, 1);
-            const std::uint64_t d3 = c2 ^ std::rotl(c4, 1);
-            const std::uint64_t d4 = c3 ^ std::rotl(c0, 1);
-            {
-                const std::uint64_t b0 = e00 ^ d0;
-                const std::uint64_t b1 = std::rotl(e06 ^ d1, 44);
-                const std::uint64_t b2 = std::rotl(e12 ^ d2, 43);
-                const std::uint64_t b3 = std::rotl(e18 ^ d3, 21);
-                const std::uint64_t b4 = std::rotl(e24 ^ d4, 14);
-                a00 = b0 ^ (~b1 & b2) ^ k_round_constants[round + 1];
-                a01 = b1 ^ (~b2 & b3);
-                a02 = b2 ^ (~b3 & b4);
-                a03 = b3 ^ (~b4 & b0);
-                a04 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(e03 ^ d3, 28);
-                const std::uint64_t b1 = std::rotl(e09 ^ d4, 20);
-                const std::uint64_t b2 = std::rotl(e10 ^ d0, 3);
-                const std::uint64_t b3 = std::rotl(e16 ^ d1, 45);
-                const std::uint64_t b4 = std::rotl(e22 ^ d2, 61);
-                a05 = b0 ^ (~b1 & b2);
-                a06 = b1 ^ (~b2 & b3);
-                a07 = b2 ^ (~b3 & b4);
-                a08 = b3 ^ (~b4 & b0);
-                a09 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(e01 ^ d1, 1);
-                const std::uint64_t b1 = std::rotl(e07 ^ d2, 6);
-                const std::uint64_t b2 = std::rotl(e13 ^ d3, 25);
-                const std::uint64_t b3 = std::rotl(e19 ^ d4, 8);
-                const std::uint64_t b4 = std::rotl(e20 ^ d0, 18);
-                a10 = b0 ^ (~b1 & b2);
-                a11 = b1 ^ (~b2 & b3);
-                a12 = b2 ^ (~b3 & b4);
-                a13 = b3 ^ (~b4 & b0);
-                a14 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(e04 ^ d4, 27);
-                const std::uint64_t b1 = std::rotl(e05 ^ d0, 36);
-                const std::uint64_t b2 = std::rotl(e11 ^ d1, 10);
-                const std::uint64_t b3 = std::rotl(e17 ^ d2, 15);
-                const std::uint64_t b4 = std::rotl(e23 ^ d3, 56);
-                a15 = b0 ^ (~b1 & b2);
-                a16 = b1 ^ (~b2 & b3);
-                a17 = b2 ^ (~b3 & b4);
-                a18 = b3 ^ (~b4 & b0);
-                a19 = b4 ^ (~b0 & b1);
-            }
-            {
-                const std::uint64_t b0 = std::rotl(e02 ^ d2, 62);
-                const std::uint64_t b1 = std::rotl(e08 ^ d3, 55);
-                const std::uint64_t b2 = std::rotl(e14 ^ d4, 39);
-                const std::uint64_t b3 = std::rotl(e15 ^ d0, 41);
-                const std::uint64_t b4 = std::rotl(e21 ^ d1, 2);
-                a20 = b0 ^ (~b1 & b2);
-                a21 = b1 ^ (~b2 & b3);
-                a22 = b2 ^ (~b3 & b4);
-                a23 = b3 ^ (~b4 & b0);
-                a24 = b4 ^ (~b0 & b1);
-            }
-        }
-    }
-    state[0] = a00;
-    state[1] = a01;
-    state[2] = a02;
-    state[3] = a03;
-    state[4] = a04;
-    state[5] = a05;
-    state[6] = a06;
-    state[7] = a07;
-    state[8] = a08;
-    state[9] = a09;
-    state[10] = a10;
-    state[11] = a11;
-    state[12] = a12;
-    state[13] = a13;
-    state[14] = a14;
-    state[15] = a15;
-    state[16] = a16;
-    state[17] = a17;
-    state[18] = a18;
-    state[19] = a19;
-    state[20] = a20;
-    state[21] = a21;
-    state[22] = a22;
-    state[23] = a23;
-    state[24] = a24;
+#if PEERLINK_KECCAK_BMI_DISPATCH
+    if (cpu_has_bmi()) return permute_bmi(state);
+#endif
+    permute_portable(state);
 }
 
 void Keccak256::update(base::ByteView data) {
@@ -257,12 +207,16 @@ void Keccak256::update(base::ByteView data) {
         p += take;
         n -= take;
         if (m_fill < k_rate) return;
-        absorb_block(m_state, m_block.data());
+        absorb_blocks(m_state, m_block.data(), 1);
         m_fill = 0;
     }
     // Whole blocks straight from the caller's buffer: no copy through m_block.
-    for (; n >= k_rate; p += k_rate, n -= k_rate)
-        absorb_block(m_state, p);
+    const std::size_t blocks = n / k_rate;
+    if (blocks > 0) {
+        absorb_blocks(m_state, p, blocks);
+        p += blocks * k_rate;
+        n -= blocks * k_rate;
+    }
     if (n > 0) {
         std::memcpy(m_block.data(), p, n);
         m_fill = n;
@@ -276,7 +230,7 @@ std::array<std::uint8_t, 32> Keccak256::digest() const {
     std::memcpy(last.data(), m_block.data(), m_fill);
     last[m_fill] ^= 0x01;  // original Keccak padding, not SHA3's 0x06
     last[k_rate - 1] ^= 0x80;
-    absorb_block(state, last.data());
+    absorb_blocks(state, last.data(), 1);
 
     std::array<std::uint8_t, 32> out;
     for (std::size_t i = 0; i < 4; ++i) {
