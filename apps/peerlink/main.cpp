@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "apps/peerlink/btc_cmd.hpp"
+#include "apps/peerlink/devp2p_cmd.hpp"
 #include "apps/peerlink/testnet.hpp"
 #include "base/file.hpp"
 #include "crypto/crypto.hpp"
@@ -152,6 +154,8 @@ int main(int argc, char** argv) {
         "testnet", "Run a local network of nodes as separate processes on 127.0.0.1 and report on it");
     peerlink::apps::add_testnet_options(*testnet, testnet_options);
 
+    peerlink::apps::add_btc_commands(app);
+    peerlink::apps::add_devp2p_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -159,6 +163,8 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : k_exit_usage;
     }
     try {
+        if (const auto btc = peerlink::apps::run_btc_command()) return *btc;
+        if (const auto dx = peerlink::apps::run_devp2p_command()) return *dx;
         if (*init) return run_init(home, moniker, network);
         if (*start) return run_start(home, overrides);
         if (*show) return run_show_node_id(home);

@@ -1,0 +1,173 @@
+// A small Bitcoin P2P node on Asio: listens, keeps an outbound target drawn from the address book
+// (one outbound peer per netgroup), redials permanent peers on btcd's schedule (5 s x attempts,
+// capped at 5 min), relays addresses and discourages misbehaving peers. Network thread only.
+#pragma once
+#include <asio.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "addrbook/addr_book.hpp"
+#include "base/random.hpp"
+#include "base/result.hpp"
+#include "profiles/bitcoin/address_relay.hpp"
+#include "profiles/bitcoin/connection.hpp"
+#include "profiles/bitcoin/network.hpp"
+#include "profiles/bitcoin/peer_state.hpp"
+
+namespace peerlink::bitcoin {
+
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    [[nodiscard]] std::string to_string() const;
+    /// HOST:PORT or [V6]:PORT.
+    static std::optional<Endpoint> parse(std::string_view text);
+    friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+struct NodeOptions {
+    const NetworkParams* network = &regtest();
+    /// Not listening when nullopt; 0 picks a free port.
+    std::optional<std::uint16_t> listen_port;
+    std::string listen_host = "127.0.0.1";
+    /// Outbound peers drawn from the address book (Core and btcd: 8).
+    std::size_t target_outbound = 8;
+    std::size_t max_inbound = 117;
+    /// Advertised service bits (default none; NETWORK|WITNESS = 9 for peers such as bcoin).
+    std::uint64_t services = 0;
+    std::string user_agent = "/peerlink:0.1.0/";
+    base::Duration negotiation_timeout = std::chrono::seconds(30);
+    base::Duration ping_interval = std::chrono::minutes(2);
+    base::Duration dial_timeout = std::chrono::seconds(5);
+    /// btcd connmgr: retry after attempts x 5 s, at most 5 min.
+    base::Duration retry_step = std::chrono::seconds(5);
+    base::Duration retry_max = std::chrono::minutes(5);
+    /// How often the outbound target is checked.
+    base::Duration fill_interval = std::chrono::seconds(1);
+    /// Core's discouragement lasts as long as its rolling filter remembers; we ban for 24 h.
+    base::Duration discourage_for = std::chrono::hours(24);
+    /// Advertise our listen address to each peer after the handshake.
+    bool advertise_self = true;
+    AddrRelayOptions relay;
+    /// Bitcoin's table sizes: new 1024 x 64, tried 256 x 64; getaddr replies up to 1000.
+    addrbook::Options book = [] {
+        addrbook::Options o;
+        o.new_bucket_count = 1024;
+        o.old_bucket_count = 256;
+        o.bucket_size = 64;
+        o.selection_percent = 100;  // AddrRelay cuts the 23% itself
+        o.selection_min = 0;
+        o.selection_max = k_max_addr_entries;
+        return o;
+    }();
+    ConnectionOptions connection;
+};
+
+struct PeerSummary {
+    Endpoint address;  // the remote endpoint (for outbound peers: what we dialled)
+    Direction direction = Direction::outbound;
+    RemoteInfo remote;
+    std::optional<base::Duration> rtt;
+    bool permanent = false;
+};
+
+struct NodeStats {
+    std::size_t addresses_processed = 0;
+    std::size_t addresses_rate_limited = 0;
+    std::size_t discouraged = 0;
+    std::size_t handshakes = 0;
+};
+
+class Node {
+public:
+    Node(asio::io_context& io, NodeOptions options, std::uint64_t seed);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    /// Binds the listener (if any) and starts the accept and maintenance loops.
+    base::Result<void> start();
+    /// Closes the listener and every connection.
+    void stop();
+
+    /// Kept connected; redialled after every failure or disconnect.
+    void add_permanent(Endpoint endpoint);
+    /// Dials once, outside the outbound target (a crawler's probe).
+    void dial_once(Endpoint endpoint);
+
+    std::function<void(const PeerSummary&)> on_connection;
+    std::function<void(const PeerSummary&, std::error_code, const std::string&)> on_disconnection;
+    /// Addresses a peer told us (within its rate limit), after they went into the book.
+    std::function<void(const PeerSummary&, const std::vector<addrbook::NetAddress>&)> on_addresses;
+    /// A dial that did not reach an established peer (connect or handshake failed).
+    std::function<void(const Endpoint&, std::error_code)> on_dial_failed;
+
+    [[nodiscard]] std::uint16_t listen_port() const { return m_listen_port; }
+    [[nodiscard]] addrbook::AddrBook& book() { return m_book; }
+    [[nodiscard]] std::vector<PeerSummary> peers() const;
+    [[nodiscard]] std::size_t outbound_count() const;
+    [[nodiscard]] std::size_t inbound_count() const;
+    [[nodiscard]] NodeStats stats() const;
+    /// Closes every connection to `remote`.
+    void disconnect(const Endpoint& remote);
+    /// Sends to one established peer; false when none matches.
+    bool send_to(const Endpoint& remote, const Message& message);
+
+private:
+    struct Peer {
+        std::shared_ptr<Connection> connection;
+        Endpoint address;
+        std::optional<AddrRelay> relay;
+        bool permanent = false;
+        bool from_book = false;
+        bool established = false;
+    };
+    struct Permanent {
+        Endpoint address;
+        unsigned attempts = 0;
+        base::TimePoint due{};
+        bool active = false;  // dialling or connected
+    };
+    enum class DialKind { book, permanent, once };
+
+    asio::awaitable<void> accept_loop(std::shared_ptr<bool> alive);
+    asio::awaitable<void> maintain_loop(std::shared_ptr<bool> alive);
+    asio::awaitable<void> dial(Endpoint address, DialKind kind, std::shared_ptr<bool> alive);
+    void maintain(base::TimePoint now);
+    void fill_outbound(base::TimePoint now);
+    void add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address, DialKind kind);
+    void on_handshake(Connection& connection, const RemoteInfo& info);
+    void on_message(Connection& connection, Message&& message);
+    void on_closed(Connection& connection, std::error_code reason, const std::string& text);
+    void dial_finished(const Endpoint& address, DialKind kind, bool connected);
+    void discourage(Peer& peer, const std::string& why);
+    void relay_addresses(const Connection& from, const std::vector<TimedNetAddr>& entries);
+    [[nodiscard]] bool busy(const Endpoint& address) const;
+    [[nodiscard]] PeerSummary summary(const Peer& peer) const;
+    PeerOptions peer_options() const;
+
+    asio::io_context& m_io;
+    NodeOptions m_options;
+    base::Random m_random;
+    addrbook::AddrBook m_book;
+    NonceSet m_nonces;
+    asio::ip::tcp::acceptor m_acceptor;
+    asio::steady_timer m_wake;
+    std::uint16_t m_listen_port = 0;
+    bool m_stopped = true;
+    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+    std::map<const Connection*, Peer> m_peers;
+    std::map<std::string, std::size_t> m_dialing;  // address text -> dials in flight
+    std::size_t m_book_dials = 0;
+    std::vector<Permanent> m_permanent;
+    NodeStats m_stats;
+    std::size_t m_processed_closed = 0;  // counters of connections already gone
+    std::size_t m_rate_limited_closed = 0;
+};
+
+}  // namespace peerlink::bitcoin

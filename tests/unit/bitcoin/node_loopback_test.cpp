@@ -1,0 +1,307 @@
+// The Bitcoin node on real sockets against itself and against hand-driven peers on 127.0.0.1:
+// handshakes in both directions, address exchange and relay, the negotiation deadline, bad magic,
+// and the addr rate limit and >1000-entry discouragement.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "profiles/bitcoin/node.hpp"
+
+namespace peerlink::bitcoin {
+namespace {
+
+using namespace std::chrono_literals;
+
+NodeOptions loopback_options() {
+    NodeOptions o;
+    o.network = &regtest();
+    o.listen_port = 0;
+    o.book.strict = false;  // every peer is 127.0.0.1
+    o.services = k_node_network | k_node_witness;
+    o.fill_interval = 100ms;
+    o.retry_step = 200ms;
+    return o;
+}
+
+/// Runs the io_context on its own thread; the test talks to nodes through on_io.
+class BitcoinNodeLoopback : public ::testing::Test {
+protected:
+    Node& make_node(NodeOptions options) {
+        nodes.push_back(std::make_unique<Node>(io, std::move(options), 7 + nodes.size()));
+        return *nodes.back();
+    }
+    void run() {
+        thread = std::thread([this] { io.run(); });
+    }
+    template <typename F>
+    auto on_io(F f) {
+        if (!thread.joinable()) return f();
+        std::packaged_task<decltype(f())()> task(std::move(f));
+        auto future = task.get_future();
+        asio::post(io, [&task] { task(); });
+        return future.get();
+    }
+    /// Polls `condition` on the io thread until it holds or `limit` passes.
+    template <typename F>
+    bool wait_for(F condition, base::Duration limit = 10s) {
+        const auto end = base::SteadyClock::now() + limit;
+        while (base::SteadyClock::now() < end) {
+            if (on_io([&] { return static_cast<bool>(condition()); })) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return false;
+    }
+
+    void TearDown() override {
+        on_io([&] {
+            for (auto& node : nodes)
+                node->stop();
+            return 0;
+        });
+        guard.reset();
+        io.stop();
+        if (thread.joinable()) thread.join();
+        nodes.clear();
+    }
+    asio::io_context io;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard{
+        asio::make_work_guard(io)};
+    std::thread thread;
+    std::vector<std::unique_ptr<Node>> nodes;
+};
+
+/// A hand-driven peer on a blocking socket.
+class RawPeer {
+public:
+    explicit RawPeer(std::uint16_t port) : m_socket(m_io) {
+        m_socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    }
+    void send(std::string_view command, const Message& message, const Magic& magic = regtest().magic) {
+        asio::write(m_socket, asio::buffer(frame(magic, command, encode_payload(message))));
+    }
+    void handshake() {
+        Version v;
+        v.version = 70016;
+        v.timestamp = now_from_clocks().unix_seconds;
+        v.nonce = 0x1234567890abcdefULL;
+        v.user_agent = "/raw:0/";
+        v.relay = true;
+        send("version", v);
+        send("verack", Verack{});
+    }
+    /// True once the peer closed the connection, false if `limit` passed first.
+    bool closed_within(base::Duration limit) {
+        m_socket.non_blocking(true);
+        const auto end = base::SteadyClock::now() + limit;
+        std::array<std::uint8_t, 4096> buffer{};
+        while (base::SteadyClock::now() < end) {
+            std::error_code ec;
+            m_socket.read_some(asio::buffer(buffer), ec);
+            if (ec == asio::error::would_block) {
+                std::this_thread::sleep_for(10ms);
+                continue;
+            }
+            if (ec) return true;  // eof or reset
+        }
+        return false;
+    }
+
+private:
+    asio::io_context m_io;
+    asio::ip::tcp::socket m_socket;
+};
+
+TEST_F(BitcoinNodeLoopback, HandshakeBothWaysAndAddressesExchanged) {
+    auto options_a = loopback_options();
+    auto options_b = loopback_options();
+    options_b.target_outbound = 0;  // b keeps only its permanent peer
+    Node& a = make_node(options_a);
+    Node& b = make_node(options_b);
+    ASSERT_TRUE(a.start().ok());
+    ASSERT_TRUE(b.start().ok());
+    std::vector<PeerSummary> a_connected;
+    a.on_connection = [&](const PeerSummary& p) { a_connected.push_back(p); };
+    b.add_permanent({"127.0.0.1", a.listen_port()});
+    run();
+    // b dials a; b's addr makes a learn b's listen address; a's outbound fill then dials b.
+    ASSERT_TRUE(wait_for([&] { return a.outbound_count() == 1 && b.outbound_count() == 1; }));
+    on_io([&] {
+        EXPECT_TRUE(a.book().find({"", "127.0.0.1", b.listen_port()}).has_value());
+        EXPECT_EQ(a.inbound_count(), 1u);
+        EXPECT_EQ(b.inbound_count(), 1u);
+        EXPECT_GE(a_connected.size(), 2u);
+        for (const auto& p : a_connected) {
+            EXPECT_EQ(p.remote.user_agent, "/peerlink:0.1.0/");
+            EXPECT_EQ(p.remote.services, k_node_network | k_node_witness);
+            EXPECT_EQ(p.remote.version, 70016);
+        }
+        return 0;
+    });
+    // Two connections between the same pair: an address must not echo between them forever.
+    std::this_thread::sleep_for(1s);
+    on_io([&] {
+        EXPECT_LT(a.stats().addresses_processed, 10u);
+        EXPECT_LT(b.stats().addresses_processed, 10u);
+        return 0;
+    });
+}
+
+TEST_F(BitcoinNodeLoopback, GetAddrAnswerReachesTheDialler) {
+    auto options_a = loopback_options();
+    options_a.target_outbound = 0;
+    auto options_b = options_a;
+    Node& a = make_node(options_a);
+    Node& b = make_node(options_b);
+    ASSERT_TRUE(a.start().ok());
+    ASSERT_TRUE(b.start().ok());
+    const auto t = base::SteadyClock::now();
+    for (int i = 0; i < 20; ++i)
+        a.book().add_address({"", "10.0." + std::to_string(i) + ".1", 18444}, "seed", t);
+    b.add_permanent({"127.0.0.1", a.listen_port()});
+    run();
+    // b (outbound) sends getaddr; a answers from its book (inbound peer, once).
+    ASSERT_TRUE(wait_for([&] { return b.book().size() >= 1; }));
+    on_io([&] {
+        std::size_t learned = 0;
+        for (int i = 0; i < 20; ++i)
+            learned += b.book().find({"", "10.0." + std::to_string(i) + ".1", 18444}).has_value();
+        EXPECT_GE(learned, 1u);
+        EXPECT_LE(learned, 20u * 23 / 100 + 1);
+        return 0;
+    });
+}
+
+TEST_F(BitcoinNodeLoopback, UnsolicitedAddressIsRelayedToAnotherPeer) {
+    auto options = loopback_options();
+    options.target_outbound = 0;
+    Node& hub = make_node(options);
+    Node& listener = make_node(options);
+    ASSERT_TRUE(hub.start().ok());
+    ASSERT_TRUE(listener.start().ok());
+    listener.add_permanent({"127.0.0.1", hub.listen_port()});
+    run();
+    ASSERT_TRUE(wait_for([&] { return hub.peers().size() == 1; }));
+    RawPeer raw(hub.listen_port());
+    raw.handshake();
+    ASSERT_TRUE(wait_for([&] { return hub.peers().size() == 2; }));
+    const auto now = static_cast<std::uint32_t>(now_from_clocks().unix_seconds);
+    raw.send("addr", Addr{{TimedNetAddr{now, NetAddr{1, ipv4_mapped(10, 9, 8, 7), 18444}}}});
+    EXPECT_TRUE(wait_for([&] { return listener.book().find({"", "10.9.8.7", 18444}).has_value(); }));
+}
+
+TEST_F(BitcoinNodeLoopback, SilentPeerIsDroppedAtTheNegotiationDeadline) {
+    auto options = loopback_options();
+    options.negotiation_timeout = 1s;
+    Node& a = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    run();
+    RawPeer raw(a.listen_port());
+    const auto start = base::SteadyClock::now();
+    ASSERT_TRUE(raw.closed_within(5s));
+    const auto took = base::SteadyClock::now() - start;
+    EXPECT_GE(took, 900ms);
+    EXPECT_LT(took, 3s);
+    EXPECT_TRUE(wait_for([&] { return a.inbound_count() == 0; }));
+}
+
+TEST_F(BitcoinNodeLoopback, BadMagicDisconnects) {
+    Node& a = make_node(loopback_options());
+    ASSERT_TRUE(a.start().ok());
+    run();
+    RawPeer raw(a.listen_port());
+    raw.send("verack", Verack{}, mainnet().magic);
+    EXPECT_TRUE(raw.closed_within(3s));
+    // A wrong network is not misbehaviour: not discouraged.
+    EXPECT_FALSE(on_io([&] { return a.book().is_banned("127.0.0.1", base::SteadyClock::now()); }));
+}
+
+TEST_F(BitcoinNodeLoopback, AddrFloodIsRateLimited) {
+    Node& a = make_node(loopback_options());
+    ASSERT_TRUE(a.start().ok());
+    run();
+    RawPeer raw(a.listen_port());
+    raw.handshake();
+    ASSERT_TRUE(wait_for([&] { return a.peers().size() == 1; }));
+    for (int m = 0; m < 5; ++m) {
+        Addr flood;
+        for (int i = 0; i < 1000; ++i)
+            flood.entries.push_back(
+                {0, NetAddr{1,
+                            ipv4_mapped(10, static_cast<std::uint8_t>(m), static_cast<std::uint8_t>(i / 256),
+                                        static_cast<std::uint8_t>(i % 256)),
+                            18444}});
+        raw.send("addr", flood);
+    }
+    ASSERT_TRUE(
+        wait_for([&] { return a.stats().addresses_rate_limited + a.stats().addresses_processed >= 5000; }));
+    const auto stats = on_io([&] { return a.stats(); });
+    EXPECT_LE(stats.addresses_processed, 2u);  // one starting token, a fraction more over the test
+    EXPECT_GE(stats.addresses_rate_limited, 4998u);
+    EXPECT_EQ(stats.discouraged, 0u);
+    EXPECT_LE(on_io([&] { return a.book().size(); }), 2u);
+}
+
+TEST_F(BitcoinNodeLoopback, OversizedAddrIsDiscouraged) {
+    Node& a = make_node(loopback_options());
+    ASSERT_TRUE(a.start().ok());
+    run();
+    RawPeer raw(a.listen_port());
+    raw.handshake();
+    ASSERT_TRUE(wait_for([&] { return a.peers().size() == 1; }));
+    Addr flood;
+    flood.entries.resize(1001, TimedNetAddr{0, NetAddr{1, ipv4_mapped(10, 1, 1, 1), 18444}});
+    raw.send("addr", flood);
+    EXPECT_TRUE(raw.closed_within(3s));
+    EXPECT_TRUE(wait_for([&] { return a.book().is_banned("127.0.0.1", base::SteadyClock::now()); }));
+    EXPECT_EQ(on_io([&] { return a.stats().discouraged; }), 1u);
+    // A discouraged address is refused at accept.
+    RawPeer again(a.listen_port());
+    EXPECT_TRUE(again.closed_within(3s));
+}
+
+TEST_F(BitcoinNodeLoopback, PermanentPeerRetriedWithLinearBackoffUpToTheCap) {
+    // A port nobody listens on: take one and release it.
+    std::uint16_t dead_port = 0;
+    {
+        asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+        dead_port = probe.local_endpoint().port();
+    }
+    auto options = loopback_options();
+    options.listen_port.reset();
+    options.retry_step = 200ms;  // btcd: 5 s x attempts
+    options.retry_max = 500ms;   // btcd: 5 min
+    Node& a = make_node(options);
+    std::vector<base::TimePoint> failures;
+    a.on_dial_failed = [&](const Endpoint& e, std::error_code) {
+        EXPECT_EQ(e.port, dead_port);
+        failures.push_back(base::SteadyClock::now());
+    };
+    a.add_permanent({"127.0.0.1", dead_port});
+    ASSERT_TRUE(a.start().ok());
+    run();
+    ASSERT_TRUE(wait_for([&] { return failures.size() >= 5; }, 10s));
+    on_io([&] {
+        // Gaps: 200, 400, 500 (capped), 500 ms, plus the 100 ms maintenance tick at most.
+        const base::Duration expected[] = {200ms, 400ms, 500ms, 500ms};
+        for (std::size_t i = 0; i < 4; ++i) {
+            const auto gap = failures[i + 1] - failures[i];
+            EXPECT_GE(gap, expected[i] - 10ms) << i;
+            EXPECT_LT(gap, expected[i] + 300ms) << i;
+        }
+        return 0;
+    });
+}
+
+TEST(BitcoinEndpoint, Parse) {
+    EXPECT_EQ(Endpoint::parse("127.0.0.1:18444"), (Endpoint{"127.0.0.1", 18444}));
+    EXPECT_EQ(Endpoint::parse("[::1]:8333"), (Endpoint{"::1", 8333}));
+    EXPECT_EQ(Endpoint::parse("seed.example.org:8333"), (Endpoint{"seed.example.org", 8333}));
+    EXPECT_FALSE(Endpoint::parse("127.0.0.1"));
+    EXPECT_FALSE(Endpoint::parse("127.0.0.1:0"));
+    EXPECT_FALSE(Endpoint::parse("127.0.0.1:70000"));
+    EXPECT_FALSE(Endpoint::parse("::1:8333"));
+}
+
+}  // namespace
+}  // namespace peerlink::bitcoin
