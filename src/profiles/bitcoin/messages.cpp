@@ -309,12 +309,13 @@ base::Bytes encode_payload(const Message& message) {
     return out;
 }
 
-base::Result<Message> decode_message(std::string_view command, base::ByteView payload) {
+base::Result<Message> decode_message(std::string_view command, base::ByteView payload, bool allow_trailing) {
     for (std::size_t i = 0; i < std::size(k_known_commands); ++i) {
         if (k_known_commands[i] != command) continue;
         BtcReader r(payload);
         auto m = decode_known(i, r);
-        if (m && !r.empty() && !tolerates_trailing(i)) return base::fail(Errc::trailing_bytes);
+        if (m && !r.empty() && !allow_trailing && !tolerates_trailing(i))
+            return base::fail(Errc::trailing_bytes);
         return m;
     }
     return Message{Unknown{std::string(command), base::Bytes(payload.begin(), payload.end())}};

@@ -17,12 +17,12 @@
 namespace peerlink::bitcoin {
 
 // Limits from Bitcoin Core (net_processing.cpp, net.h, netaddress.h).
-inline constexpr std::size_t k_max_user_agent = 256;          // MAX_SUBVERSION_LENGTH
-inline constexpr std::size_t k_max_addr_entries = 1000;       // MAX_ADDR_TO_SEND
-inline constexpr std::size_t k_max_inv_entries = 50000;       // MAX_INV_SZ
-inline constexpr std::size_t k_max_addrv2_size = 512;         // MAX_ADDRV2_SIZE
-inline constexpr std::size_t k_max_reject_message = 12;       // the rejected command
-inline constexpr std::size_t k_max_reject_reason = 111;       // MAX_REJECT_MESSAGE_LENGTH (Core < 0.20)
+inline constexpr std::size_t k_max_user_agent = 256;     // MAX_SUBVERSION_LENGTH
+inline constexpr std::size_t k_max_addr_entries = 1000;  // MAX_ADDR_TO_SEND
+inline constexpr std::size_t k_max_inv_entries = 50000;  // MAX_INV_SZ
+inline constexpr std::size_t k_max_addrv2_size = 512;    // MAX_ADDRV2_SIZE
+inline constexpr std::size_t k_max_reject_message = 12;  // the rejected command
+inline constexpr std::size_t k_max_reject_reason = 111;  // MAX_REJECT_MESSAGE_LENGTH (Core < 0.20)
 
 // Service bits (Core protocol.h).
 inline constexpr std::uint64_t k_node_network = 1;
@@ -166,7 +166,10 @@ void encode_payload(const Message& message, base::Bytes& out);
 /// after version (later protocol versions append fields; Core and btcd ignore them) and on the
 /// empty-bodied messages (Core never reads their payload); refused everywhere else, where Core
 /// would silently ignore them (a deliberate tightening: no known implementation sends them).
-base::Result<Message> decode_message(std::string_view command, base::ByteView payload);
+/// `allow_trailing`: ignore bytes after a message's last field instead of failing with
+/// trailing_bytes (Bitcoin Core's stream deserialisation ignores them; peers use it for extensions).
+base::Result<Message> decode_message(std::string_view command, base::ByteView payload,
+                                     bool allow_trailing = false);
 
 /// Every command decode_message understands, in Message's order (for fuzzers and tests).
 inline constexpr std::string_view k_known_commands[] = {

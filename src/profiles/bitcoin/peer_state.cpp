@@ -66,7 +66,8 @@ Actions PeerState::feed(base::ByteView bytes, const Now& now) {
         const Frame& f = **frame;
         // Core drops messages with a bad checksum or command and reads on.
         if (f.status != FrameStatus::ok) continue;
-        auto message = decode_message(f.command, f.payload);
+        // Trailing bytes are ignored, as Core does: a peer extending a message is not misbehaving.
+        auto message = decode_message(f.command, f.payload, /*allow_trailing=*/true);
         if (!message) {
             reject_and_disconnect(f.command, k_reject_malformed, Errc::malformed_message,
                                   f.command + ": " + message.error().message(), out);

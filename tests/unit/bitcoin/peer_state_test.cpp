@@ -325,6 +325,18 @@ TEST_F(BitcoinPeerState, PeerPingIsAnsweredWithItsNonce) {
     EXPECT_EQ(std::get<Pong>(d.sent[0]).nonce, 77u);
 }
 
+TEST_F(BitcoinPeerState, TrailingBytesAreIgnoredAsBitcoinCoreDoes) {
+    // A ping with bytes after its nonce is answered, not treated as malformed.
+    auto p = make(Direction::inbound);
+    establish_inbound(p);
+    auto payload = encode_payload(Ping{78});
+    payload.push_back(0xee);
+    const auto d = decode_actions(p.feed(frame(k_magic, "ping", payload), now()));
+    EXPECT_TRUE(d.disconnects.empty());
+    ASSERT_EQ(d.sent.size(), 1u);
+    EXPECT_EQ(std::get<Pong>(d.sent[0]).nonce, 78u);
+}
+
 TEST_F(BitcoinPeerState, IdleTimeoutAfterFiveSilentMinutes) {
     auto p = make(Direction::inbound);
     establish_inbound(p);
