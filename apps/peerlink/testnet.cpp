@@ -79,7 +79,7 @@ void poll_node(NodeProcess& node) {
     auto status = get_json(node, "/status");
     node.up = status.has_value();
     if (!status) return;
-    node.book = (*status)["address_book"]["size"].get<std::size_t>();
+    node.book = (*status)["known_nodes"].get<std::size_t>();
     node.bytes_sent = (*status)["traffic"]["bytes_sent"].get<std::uint64_t>();
     node.bytes_received = (*status)["traffic"]["bytes_received"].get<std::uint64_t>();
     if (auto info = get_json(node, "/net_info")) {

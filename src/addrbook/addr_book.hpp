@@ -149,6 +149,13 @@ public:
         return out;
     }
     [[nodiscard]] bool needs_more_addresses() const { return size() < m_options.need_address_threshold; }
+    /// Calls fn(const NetAddress&) for every address in the new and old tables.
+    template <typename Fn>
+    void for_each_address(Fn&& fn) const {
+        for (const auto& e : m_entries) {
+            if (e.table != Table::none) fn(e.address);
+        }
+    }
     [[nodiscard]] const SipKey& key() const { return m_key; }
     [[nodiscard]] const Options& options() const { return m_options; }
 

@@ -1,6 +1,7 @@
 #include "node/node.hpp"
 
 #include <future>
+#include <set>
 #include <stdexcept>
 
 #include "base/log.hpp"
@@ -464,6 +465,19 @@ nlohmann::json node_info_json(const cometbft::NodeInfo& info) {
 
 }  // namespace
 
+std::size_t Node::known_nodes() const {
+    // Network thread. A node is known when the book holds an address for it or it is connected: a
+    // connected peer whose address lost a bucket collision is still known.
+    std::set<std::string> known;
+    m_book.for_each_address([&](const addrbook::NetAddress& a) {
+        if (!a.id.empty()) known.insert(a.id);
+    });
+    for (const auto& p : *m_router.peers())
+        known.insert(p->id().to_hex());
+    known.erase(m_key.id().to_hex());
+    return known.size();
+}
+
 nlohmann::json Node::status() {
     return on_network([this] {
         std::uint64_t sent = 0, received = 0;
@@ -484,6 +498,7 @@ nlohmann::json Node::status() {
             {"peers", {{"inbound", m_connmgr.inbound_count()}, {"outbound", m_connmgr.outbound_count()}}},
             {"address_book",
              {{"size", m_book.size()}, {"new", m_book.new_count()}, {"old", m_book.old_count()}}},
+            {"known_nodes", known_nodes()},
             {"seed_mode", m_config.p2p.seed_mode}};
     });
 }

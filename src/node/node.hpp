@@ -98,6 +98,7 @@ private:
     void pump_events();
     void register_metrics();
     void record_gossip(const gossip::MessageId& id, const peer::NodeId& from);
+    [[nodiscard]] std::size_t known_nodes() const;
 
     Config m_config;
     cometbft::NodeKey m_key;
