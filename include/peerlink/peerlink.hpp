@@ -14,13 +14,13 @@ using node::Node;
 using node::parse_config;
 using node::PeerStatus;
 /// An application protocol on its own MConnection channels (Tendermint's Reactor).
-using router::Reactor;
-using router::Event;
-using router::EventKind;
+using base::SharedBytes;
 using mux::ChannelDescriptor;
 using mux::ChannelId;
 using peer::NodeId;
 using peer::PeerPtr;
-using base::SharedBytes;
+using router::Event;
+using router::EventKind;
+using router::Reactor;
 
 }  // namespace peerlink

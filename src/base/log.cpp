@@ -8,8 +8,8 @@ namespace peerlink::base::log {
 
 namespace {
 constexpr std::array<std::string_view, static_cast<std::size_t>(Category::count)> k_names = {
-    "base", "crypto", "codec", "transport", "mux", "peer", "router", "connmgr", "cometbft", "bench",
-    "discovery", "node", "devp2p", "bitcoin", "gossip"};
+    "base",     "crypto", "codec",     "transport", "mux",    "peer",    "router", "connmgr",
+    "cometbft", "bench",  "discovery", "node",      "devp2p", "bitcoin", "gossip"};
 
 struct Registry {
     Registry() {

@@ -199,8 +199,8 @@ private:
     std::size_t m_outbound = 0;
     std::size_t m_inbound_pending = 0;
     std::unordered_map<peer::NodeId, peer::PeerAddress> m_dialing;  // at most one dial per ID
-    std::deque<peer::PeerAddress> m_one_shot_queue;       // dial_once, waiting for a pending slot
-    std::unordered_set<peer::NodeId> m_one_shot_dialing;  // dial_once dials in flight
+    std::deque<peer::PeerAddress> m_one_shot_queue;                 // dial_once, waiting for a pending slot
+    std::unordered_set<peer::NodeId> m_one_shot_dialing;            // dial_once dials in flight
 
     std::map<peer::NodeId, Redial> m_redials;  // ordered, so redials come out in a stable order
     std::vector<peer::PeerAddress> m_gave_up;  // until the next poll reports them

@@ -84,7 +84,7 @@ Sha256Digest sha256(base::ByteView data) {
     // small input costs no allocation.
     static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                                  &EVP_MD_CTX_free);
+                                                                                   &EVP_MD_CTX_free);
     Sha256Digest out;
     unsigned int size = 0;
     if (md == nullptr || ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||

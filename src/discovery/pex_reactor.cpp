@@ -145,8 +145,9 @@ void PexReactor::crawl() {
             it = m_crawled.erase(it);
             continue;
         }
-        const bool done = (it->second.answered && now - *it->second.answered >= m_options.crawl_answer_grace) ||
-                          now - connected->second.since >= m_options.crawl_hold;
+        const bool done =
+            (it->second.answered && now - *it->second.answered >= m_options.crawl_answer_grace) ||
+            now - connected->second.since >= m_options.crawl_hold;
         if (done) {
             if (auto p = m_router->find(it->first)) m_router->stop_peer_gracefully(p);
         }

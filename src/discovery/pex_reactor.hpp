@@ -78,10 +78,10 @@ private:
     base::Random m_random;
     PexCore m_core;
     router::Router* m_router = nullptr;
-    std::unique_ptr<asio::steady_timer> m_timer;       // on the network thread
-    std::unique_ptr<asio::steady_timer> m_save_timer;  // on the network thread
+    std::unique_ptr<asio::steady_timer> m_timer;        // on the network thread
+    std::unique_ptr<asio::steady_timer> m_save_timer;   // on the network thread
     std::unique_ptr<asio::steady_timer> m_crawl_timer;  // on the network thread; seed mode
-    base::BackgroundWriter m_writer;                   // its destructor still writes a pending snapshot
+    base::BackgroundWriter m_writer;                    // its destructor still writes a pending snapshot
     struct Connected {
         const peer::Peer* connection;  // identity only: which connection the core's state is for
         base::TimePoint since;

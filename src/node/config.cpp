@@ -183,7 +183,8 @@ void apply(Config& config, const ConfigKey& key, const toml::node& node, std::st
     try {
         key.set_text(config, value_text(key, node));
     } catch (const ConfigError& e) {
-        throw ConfigError(where(origin, node.source()) + ": " + dotted(key.section, key.name) + ": " + e.what());
+        throw ConfigError(where(origin, node.source()) + ": " + dotted(key.section, key.name) + ": " +
+                          e.what());
     }
 }
 

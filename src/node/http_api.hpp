@@ -4,9 +4,9 @@
 #pragma once
 #include <chrono>
 #include <optional>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>

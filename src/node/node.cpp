@@ -290,21 +290,7 @@ void Node::pump_events() {
     for (auto& event : m_router.events().poll()) {
         switch (event.kind) {
             case router::EventKind::peer_up:
-                m_rates[event.id] = Rates{.since = event.time};
-                break;
             case router::EventKind::peer_down:
-                if (const auto last = m_last_stats.find(event.id); last != m_last_stats.end()) {
-                    for (const auto& ch : last->second.channels) {
-                        auto& d = m_departed[ch.id];
-                        d.id = ch.id;
-                        d.bytes_sent += ch.bytes_sent;
-                        d.bytes_received += ch.bytes_received;
-                        d.messages_sent += ch.messages_sent;
-                        d.messages_received += ch.messages_received;
-                    }
-                    m_last_stats.erase(last);
-                }
-                m_rates.erase(event.id);
                 break;
             case router::EventKind::handshake_rejected:
                 m_metrics
@@ -326,17 +312,40 @@ void Node::pump_events() {
         }
         m_events.push(std::move(event));
     }
+    // The snapshots follow the peer set itself, not peer_up/peer_down events (the event queue is
+    // bounded and may drop them), so they hold one entry per connected peer: a peer gone since the
+    // last pump has its last counters folded into the departed totals.
+    const auto peers = m_router.peers();
+    std::set<peer::NodeId> current;
+    for (const auto& p : *peers)
+        current.insert(p->id());
+    for (auto it = m_last_stats.begin(); it != m_last_stats.end();) {
+        if (current.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        for (const auto& ch : it->second.channels) {
+            auto& d = m_departed[ch.id];
+            d.id = ch.id;
+            d.bytes_sent += ch.bytes_sent;
+            d.bytes_received += ch.bytes_received;
+            d.messages_sent += ch.messages_sent;
+            d.messages_received += ch.messages_received;
+        }
+        m_rates.erase(it->first);
+        it = m_last_stats.erase(it);
+    }
     const double period = std::chrono::duration<double>(k_pump_period).count();
-    for (const auto& p : *m_router.peers()) {
+    const auto now = base::SteadyClock::now();
+    for (const auto& p : *peers) {
         auto stats = p->stats();
         auto& last = m_last_stats[p->id()];
-        if (auto rate = m_rates.find(p->id()); rate != m_rates.end()) {
-            rate->second.send =
-                static_cast<double>(stats.bytes_sent - std::min(stats.bytes_sent, last.bytes_sent)) / period;
-            rate->second.recv = static_cast<double>(stats.bytes_received -
-                                                    std::min(stats.bytes_received, last.bytes_received)) /
-                                period;
-        }
+        auto& rate = m_rates.try_emplace(p->id(), Rates{.since = now}).first->second;
+        rate.send =
+            static_cast<double>(stats.bytes_sent - std::min(stats.bytes_sent, last.bytes_sent)) / period;
+        rate.recv =
+            static_cast<double>(stats.bytes_received - std::min(stats.bytes_received, last.bytes_received)) /
+            period;
         last = std::move(stats);
     }
     m_pump_timer->expires_after(k_pump_period);

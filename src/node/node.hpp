@@ -131,7 +131,7 @@ private:
         double send = 0;  // bytes/s over the last pump period
         double recv = 0;
     };
-    std::map<peer::NodeId, Rates> m_rates;  // network thread
+    std::map<peer::NodeId, Rates> m_rates;  // network thread; one per connected peer, as m_last_stats
 
     mutable std::mutex m_gossip_mutex;
     std::deque<GossipDelivery> m_gossip_log;  // bounded by k_max_gossip_log

@@ -139,8 +139,8 @@ TEST_F(PexTest, SeedCrawlsItsBookBeyondItsOutboundSlotsAndLetsCrawledPeersGo) {
     PexNode a(io, 2, {});
     PexNode b(io, 3, {});
     PexNode s(io, 1, {}, /*seed_mode=*/true, std::chrono::hours(28), {}, /*max_outbound=*/0);
-    const auto x =
-        peer::PeerAddress{.id = cometbft::NodeKey{crypto::ed25519_generate()}.id(), .host = "127.0.0.1", .port = 1};
+    const auto x = peer::PeerAddress{
+        .id = cometbft::NodeKey{crypto::ed25519_generate()}.id(), .host = "127.0.0.1", .port = 1};
     a.book.add_address(connmgr::BookAddressSource::to_book(x), "test", base::SteadyClock::now());
     s.book.add_address(connmgr::BookAddressSource::to_book(a.address()), "test", base::SteadyClock::now());
     s.book.add_address(connmgr::BookAddressSource::to_book(b.address()), "test", base::SteadyClock::now());

@@ -183,7 +183,8 @@ TEST(Dialing, DialOnceGoesOutsideTheOutboundSlotsAndIsNotRedialled) {
     f.manager.on_peer_up(id(3), addr(3).host, Direction::outbound, f.clock.now());
     EXPECT_EQ(f.manager.outbound_count(), 3u);
     // while a fill dial to another address still is not
-    EXPECT_EQ(f.manager.admit_peer(id(9), addr(9).host, Direction::outbound).error(), Errc::too_many_outbound);
+    EXPECT_EQ(f.manager.admit_peer(id(9), addr(9).host, Direction::outbound).error(),
+              Errc::too_many_outbound);
     // and a failed one-shot dial is not redialled; the queued one goes out once there is room
     f.manager.on_dial_failed(addr(4), f.clock.now());
     f.clock.advance(1h);
