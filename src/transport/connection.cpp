@@ -1,6 +1,7 @@
 #include "transport/connection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <asio/experimental/as_tuple.hpp>
 #include <cmath>
 
@@ -203,6 +204,10 @@ asio::awaitable<void> Connection::run_handshake() {
 }
 
 base::Result<void> Connection::deliver() {
+    if (m_lingering) {  // closing: input is read only to see the peer's FIN
+        m_read_buffer.clear();
+        return {};
+    }
     auto consumed = m_secure->open(m_read_buffer.data(), m_plain_in);
     if (!consumed) return base::Failure{consumed.error()};
     m_read_buffer.consume(*consumed);
@@ -224,6 +229,10 @@ asio::awaitable<void> Connection::run_reader() {
     const double expansion = m_secure->expansion();
     bool drained = false;  // the last read returned less than asked: the socket is likely empty
     while (!m_closed) {
+        if (m_lingering) {
+            co_await drain_until_eof();
+            co_return;
+        }
         if (m_read_paused) {
             m_reader_wake.expires_at(base::TimePoint::max());
             co_await m_reader_wake.async_wait(k_tuple);
@@ -242,7 +251,7 @@ asio::awaitable<void> Connection::run_reader() {
             auto [ec] = co_await m_socket.async_wait(asio::ip::tcp::socket::wait_read, k_tuple);
             if (m_closed) co_return;
             if (ec) {
-                close(ec);
+                close(m_lingering ? *m_close_when_flushed : ec);
                 co_return;
             }
         }
@@ -255,7 +264,11 @@ asio::awaitable<void> Connection::run_reader() {
         auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(space.data(), space.size()), k_tuple);
         if (m_closed) co_return;
         if (ec) {
-            close(ec == asio::error::eof ? make_error_code(Errc::closed_by_peer) : ec);
+            if (m_lingering) {
+                close(*m_close_when_flushed);
+            } else {
+                close(ec == asio::error::eof ? make_error_code(Errc::closed_by_peer) : ec);
+            }
             co_return;
         }
         m_read_buffer.commit(n);
@@ -268,6 +281,18 @@ asio::awaitable<void> Connection::run_reader() {
         }
         if (auto delivered = deliver(); !delivered) {
             close(delivered.error());
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> Connection::drain_until_eof() {
+    std::array<std::uint8_t, 4096> sink{};
+    while (!m_closed) {
+        auto [ec, n] = co_await m_socket.async_read_some(asio::buffer(sink), k_tuple);
+        if (m_closed) co_return;
+        if (ec) {
+            close(*m_close_when_flushed);
             co_return;
         }
     }
@@ -311,7 +336,13 @@ asio::awaitable<void> Connection::run_writer() {
             continue;
         }
         if (m_close_when_flushed && m_plain_out.empty() && !m_session->has_pending_output()) {
-            close(*m_close_when_flushed);
+            // Graceful close: FIN after the last byte, then the reader drains until the peer's
+            // FIN (or the deadline). Closing with unread input would send a RST, and the peer's
+            // stack could drop our last message (e.g. a devp2p Disconnect) before reading it.
+            std::error_code ignored;
+            m_socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+            m_lingering = true;
+            m_reader_wake.cancel();
             co_return;
         }
         m_writer_wake.expires_at(polled->wake_at);

@@ -68,6 +68,9 @@ private:
     asio::awaitable<void> run_handshake();
     asio::awaitable<void> run_reader();
     asio::awaitable<void> run_writer();
+    /// After close_when_flushed wrote everything and shut down sending: reads and drops input
+    /// until the peer closes, then closes with the close_when_flushed reason.
+    asio::awaitable<void> drain_until_eof();
     /// Opens whatever complete records are in m_read_buffer and feeds the session.
     base::Result<void> deliver();
     /// Installs a session attached during a callback, feeding it the old one's leftover bytes.
@@ -93,6 +96,7 @@ private:
     bool m_closed = false;
     bool m_read_paused = false;
     std::optional<std::error_code> m_close_when_flushed;
+    bool m_lingering = false;  // everything written and FIN sent; waiting for the peer's FIN
     bool m_writer_waiting = false;
     std::error_code m_deadline_error;
     std::uint64_t m_deadline_generation = 0;
