@@ -27,7 +27,8 @@ fs::path config_path(const fs::path& home) {
     return home / "config" / "config.toml";
 }
 
-int run_init(const fs::path& home, const std::string& moniker, const std::string& network) {
+int run_init(const fs::path& home, const std::string& moniker, const std::string& network,
+             const std::string& profile) {
     if (fs::exists(config_path(home))) {
         std::cerr << "error: " << config_path(home).string() << " already exists; not overwriting it\n";
         return k_exit_error;
@@ -35,6 +36,9 @@ int run_init(const fs::path& home, const std::string& moniker, const std::string
     Config config;
     config.home = home;
     if (!moniker.empty()) config.moniker = moniker;
+    if (!profile.empty()) config.profile = profile;
+    // Each profile's own default network: Bitcoin's main network, as bitcoind and btcd.
+    if (config.profile == "bitcoin") config.network = "mainnet";
     if (!network.empty()) config.network = network;
     config.validate("init");
     std::error_code ec;
@@ -123,10 +127,12 @@ int main(int argc, char** argv) {
 
     auto* init =
         app.add_subcommand("init", "Write config/config.toml (every key documented) and node_key.json");
-    std::string moniker, network;
+    std::string moniker, network, profile;
     init->add_option("--home", home, "Node home directory")->required();
     init->add_option("--moniker", moniker, "Node name shown to peers");
-    init->add_option("--network", network, "Network (chain ID) to join");
+    init->add_option("--network", network,
+                     "Network to join: the chain ID, or mainnet|testnet3|signet|regtest for bitcoin");
+    init->add_option("--profile", profile, "Wire protocol: cometbft (default), devp2p or bitcoin");
 
     auto* start = app.add_subcommand("start", "Run the node until SIGINT or SIGTERM");
     start->add_option("--home", home, "Node home directory")->required();
@@ -165,7 +171,7 @@ int main(int argc, char** argv) {
     try {
         if (const auto btc = peerlink::apps::run_btc_command()) return *btc;
         if (const auto dx = peerlink::apps::run_devp2p_command()) return *dx;
-        if (*init) return run_init(home, moniker, network);
+        if (*init) return run_init(home, moniker, network, profile);
         if (*start) return run_start(home, overrides);
         if (*show) return run_show_node_id(home);
         if (*gen) return run_gen_node_key(home);

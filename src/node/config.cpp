@@ -68,8 +68,13 @@ bool parse_bool(std::string_view text) {
 #define PEERLINK_FIELD_p2p(field) p2p.field
 #define PEERLINK_FIELD_rpc(field) rpc.field
 #define PEERLINK_FIELD_instrumentation(field) instrumentation.field
+#define PEERLINK_FIELD_devp2p(field) devp2p.field
+#define PEERLINK_FIELD_bitcoin(field) bitcoin.field
 
 const std::vector<ConfigKey> k_keys = {
+    PEERLINK_STRING_KEY(top, profile,
+                        "Wire protocol: cometbft (the [p2p] section), devp2p ([devp2p]) or bitcoin "
+                        "([bitcoin])."),
     PEERLINK_STRING_KEY(top, moniker, "A name for this node, shown to peers in its NodeInfo."),
     PEERLINK_STRING_KEY(top, network,
                         "The network (CometBFT chain ID) this node belongs to; peers on another network are "
@@ -120,6 +125,48 @@ const std::vector<ConfigKey> k_keys = {
     PEERLINK_BOOL_KEY(instrumentation, prometheus, "Serve Prometheus metrics."),
     PEERLINK_STRING_KEY(instrumentation, prometheus_listen_addr,
                         "Address of the Prometheus metrics endpoint."),
+
+    PEERLINK_STRING_KEY(devp2p, laddr, "RLPx listen address; discv4 uses UDP on the same port."),
+    PEERLINK_STRING_KEY(
+        devp2p, node_key_file,
+        "The secp256k1 node key (64 hex digits, geth's nodekey); relative to the home directory."),
+    PEERLINK_UINT_KEY(devp2p, max_peers, "Maximum number of peers (geth MaxPeers)."),
+    PEERLINK_UINT_KEY(devp2p, max_pending_peers,
+                      "Maximum number of handshakes in progress (geth MaxPendingPeers)."),
+    PEERLINK_UINT_KEY(
+        devp2p, dial_ratio,
+        "One in dial_ratio of max_peers is dialled, the rest left to inbound (geth DialRatio)."),
+    PEERLINK_STRING_KEY(devp2p, bootnodes, "Comma-separated enode URLs that bootstrap discovery."),
+    PEERLINK_STRING_KEY(devp2p, static_nodes,
+                        "Comma-separated enode URLs kept connected (always redialled)."),
+    PEERLINK_STRING_KEY(devp2p, trusted_nodes, "Comma-separated enode URLs admitted over max_peers."),
+    PEERLINK_STRING_KEY(devp2p, net_restrict,
+                        "Comma-separated CIDRs: connect and discover only within them; empty allows all."),
+    PEERLINK_BOOL_KEY(devp2p, no_dial, "Dial nobody (static nodes excepted); accept inbound only."),
+    PEERLINK_BOOL_KEY(devp2p, discovery, "Run discv4 discovery on UDP (geth --nodiscover is false)."),
+    PEERLINK_STRING_KEY(devp2p, node_db, "discv4's database of seen nodes; relative to the home directory."),
+    PEERLINK_STRING_KEY(devp2p, external_ip,
+                        "IP advertised in discv4 and the ENR (geth --nat extip); empty: the listen address."),
+
+    PEERLINK_STRING_KEY(bitcoin, laddr,
+                        "Listen address; empty: all interfaces on the network's default port."),
+    PEERLINK_BOOL_KEY(bitcoin, listen, "Accept inbound connections."),
+    PEERLINK_STRING_KEY(bitcoin, connect,
+                        "Comma-separated host:port: connect only to these (btcd --connect)."),
+    PEERLINK_STRING_KEY(bitcoin, add_peers,
+                        "Comma-separated host:port: permanent peers, retried with backoff (btcd --addpeer)."),
+    PEERLINK_UINT_KEY(bitcoin, max_outbound, "Target number of outbound peers (btcd: 8)."),
+    PEERLINK_UINT_KEY(bitcoin, max_inbound, "Maximum number of inbound peers."),
+    PEERLINK_UINT_KEY(bitcoin, services,
+                      "Service bits we advertise (NETWORK = 1, WITNESS = 8); none by default."),
+    PEERLINK_STRING_KEY(bitcoin, user_agent, "User agent sent in our version message (BIP 14 form)."),
+    PEERLINK_BOOL_KEY(bitcoin, dns_seeds,
+                      "Ask the network's DNS seeds for addresses when the book is empty."),
+    PEERLINK_BOOL_KEY(bitcoin, fixed_seeds,
+                      "Fall back to the network's fixed seed addresses when nothing else answers."),
+    PEERLINK_STRING_KEY(bitcoin, addr_book_file,
+                        "The address book (and bans) of this profile; relative to the home directory."),
+    PEERLINK_DURATION_KEY(bitcoin, ban_duration, "How long a discouraged or banned peer stays banned."),
 
     ConfigKey{"gossip", "enabled", "Run the gossip reactor (channel 0x50).", Kind::boolean,
               [](const Config& c) { return std::string(c.gossip.enabled ? "true" : "false"); },
@@ -237,8 +284,21 @@ void Config::validate(std::string_view origin) const {
     check_peer_list(origin, "p2p.persistent_peers", p2p.persistent_peers);
     check_id_list(origin, "p2p.unconditional_peer_ids", p2p.unconditional_peer_ids);
     check_id_list(origin, "p2p.private_peer_ids", p2p.private_peer_ids);
-    if (network.empty() || network.size() > 50)
+    if (profile != "cometbft" && profile != "devp2p" && profile != "bitcoin")
+        fail("profile", "must be cometbft, devp2p or bitcoin, got '" + profile + "'");
+    if (profile == "bitcoin") {
+        if (network != "mainnet" && network != "testnet3" && network != "signet" && network != "regtest")
+            fail("network",
+                 "the bitcoin profile needs mainnet, testnet3, signet or regtest, got '" + network + "'");
+    } else if (network.empty() || network.size() > 50) {
         fail("network", "must be 1 to 50 characters (CometBFT's chain ID bound)");
+    }
+    check_address("devp2p.laddr", devp2p.laddr, false);
+    check_address("bitcoin.laddr", bitcoin.laddr, true);
+    if (devp2p.dial_ratio == 0) fail("devp2p.dial_ratio", "must be positive");
+    if (devp2p.max_peers > 100'000) fail("devp2p.max_peers", "must be at most 100000");
+    if (bitcoin.max_outbound > 10'000) fail("bitcoin.max_outbound", "must be at most 10000");
+    if (bitcoin.max_inbound > 100'000) fail("bitcoin.max_inbound", "must be at most 100000");
     if (moniker.empty() || moniker.size() > 256) fail("moniker", "must be 1 to 256 characters");
     if (p2p.max_packet_msg_payload_size < 1 || p2p.max_packet_msg_payload_size > 1024 * 1024)
         fail("p2p.max_packet_msg_payload_size", "must be between 1 and 1048576");

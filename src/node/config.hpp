@@ -58,11 +58,56 @@ struct GossipConfig {
     std::uint64_t max_message_size = 64 * 1024;
 };
 
+/// `[devp2p]`: the go-ethereum-compatible profile (`profile = "devp2p"`); geth's flag names where
+/// they exist (maxpeers, maxpendpeers, bootnodes, netrestrict, nodiscover).
+struct Devp2pConfig {
+    /// RLPx listener; discv4 uses UDP on the same port (geth's 30303).
+    std::string laddr = "tcp://0.0.0.0:30303";
+    /// The node's secp256k1 key as 64 hex digits (geth's nodekey file); created when missing.
+    std::string node_key_file = "config/devp2p_nodekey";
+    std::uint64_t max_peers = 50;
+    std::uint64_t max_pending_peers = 50;
+    /// One in dial_ratio of max_peers is dialled; the rest is left for inbound (geth DialRatio 3).
+    std::uint64_t dial_ratio = 3;
+    std::string bootnodes;      // comma-separated enode URLs (discovery bootstrap)
+    std::string static_nodes;   // comma-separated enode URLs, always redialled
+    std::string trusted_nodes;  // comma-separated enode URLs, admitted over max_peers
+    std::string net_restrict;   // comma-separated CIDRs; empty allows every address
+    bool no_dial = false;
+    bool discovery = true;
+    /// discv4's database of seen nodes (SQLite); relative to the home directory.
+    std::string node_db = "data/devp2p_nodes.db";
+    /// The IP we advertise in discv4 and our ENR (geth --nat extip:IP); empty: the listen address.
+    std::string external_ip;
+};
+
+/// `[bitcoin]`: the Bitcoin profile (`profile = "bitcoin"`; the top-level `network` names the
+/// Bitcoin network); btcd's option names where they exist.
+struct BitcoinConfig {
+    /// Listener; empty: every interface on the network's default port.
+    std::string laddr;
+    bool listen = true;
+    std::string connect;    // comma-separated host:port: dial only these (btcd --connect)
+    std::string add_peers;  // comma-separated host:port: permanent peers (btcd --addpeer)
+    std::uint64_t max_outbound = 8;
+    std::uint64_t max_inbound = 117;
+    /// Service bits we advertise; 0 by default: a relay that serves no blocks claims none.
+    std::uint64_t services = 0;
+    std::string user_agent = "/peerlink:0.1.0/";
+    bool dns_seeds = true;
+    bool fixed_seeds = true;
+    std::string addr_book_file = "data/bitcoin_addrbook.json";
+    std::chrono::milliseconds ban_duration{24 * 60 * 60 * 1000};
+};
+
 struct Config {
     /// The node's home directory; relative file keys are resolved against it. Not a TOML key.
     std::filesystem::path home;
+    /// Which wire protocol the node speaks: "cometbft", "devp2p" or "bitcoin".
+    std::string profile = "cometbft";
     std::string moniker = "peerlink";
-    /// CometBFT's chain ID: peers on another network are refused at the NodeInfo handshake.
+    /// CometBFT's chain ID: peers on another network are refused at the NodeInfo handshake. In
+    /// the bitcoin profile: mainnet, testnet3, signet or regtest.
     std::string network = "peerlink-testnet";
     std::string node_key_file = "config/node_key.json";
     std::string log_level = "info";
@@ -70,6 +115,8 @@ struct Config {
     RpcConfig rpc;
     InstrumentationConfig instrumentation;
     GossipConfig gossip;
+    Devp2pConfig devp2p;
+    BitcoinConfig bitcoin;
 
     /// `relative` resolved against home unless it is absolute.
     [[nodiscard]] std::filesystem::path resolve(const std::string& relative) const;
