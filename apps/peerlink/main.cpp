@@ -11,7 +11,9 @@
 #include "apps/peerlink/testnet.hpp"
 #include "base/file.hpp"
 #include "crypto/crypto.hpp"
+#include "node/bitcoin_node.hpp"
 #include "node/config.hpp"
+#include "node/devp2p_node.hpp"
 #include "node/node.hpp"
 
 namespace {
@@ -56,6 +58,18 @@ int run_init(const fs::path& home, const std::string& moniker, const std::string
                   << "\n";
         return k_exit_error;
     }
+    if (config.profile == "devp2p") {
+        // geth's nodekey; the node ID is the public key, shown as hex as geth does.
+        const auto devp2p_key =
+            peerlink::node::load_or_create_devp2p_key(config.resolve(config.devp2p.node_key_file));
+        std::cout << "initialised " << home.string()
+                  << "\nnode id: " << peerlink::base::to_hex(devp2p_key.public_key) << "\n";
+        return 0;
+    }
+    if (config.profile == "bitcoin") {  // Bitcoin peers have no long-lived identity key
+        std::cout << "initialised " << home.string() << "\n";
+        return 0;
+    }
     auto key = peerlink::cometbft::load_or_create_node_key(config.resolve(config.node_key_file));
     if (!key.ok()) {
         std::cerr << "error: " << config.resolve(config.node_key_file).string() << ": "
@@ -68,6 +82,16 @@ int run_init(const fs::path& home, const std::string& moniker, const std::string
 
 int run_show_node_id(const fs::path& home) {
     Config config = peerlink::node::load_config(home);
+    if (config.profile == "devp2p") {
+        const auto devp2p_key =
+            peerlink::node::load_or_create_devp2p_key(config.resolve(config.devp2p.node_key_file));
+        std::cout << peerlink::base::to_hex(devp2p_key.public_key) << "\n";
+        return 0;
+    }
+    if (config.profile == "bitcoin") {
+        std::cerr << "error: bitcoin peers have no node ID\n";
+        return k_exit_error;
+    }
     auto key = peerlink::cometbft::load_node_key(config.resolve(config.node_key_file));
     if (!key.ok()) {
         std::cerr << "error: " << config.resolve(config.node_key_file).string() << ": "
@@ -107,6 +131,30 @@ int run_start(const fs::path& home, const std::vector<std::pair<std::string, std
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    if (config.profile == "bitcoin") {
+        peerlink::node::BitcoinNode bitcoin_node(std::move(config));
+        bitcoin_node.start();
+        std::cout << "bitcoin node started: p2p " << bitcoin_node.p2p_address() << ", rpc port "
+                  << bitcoin_node.rpc_port() << std::endl;
+        int caught = 0;
+        sigwait(&signals, &caught);
+        std::cout << "received " << (caught == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
+                  << std::endl;
+        bitcoin_node.stop();
+        return 0;
+    }
+    if (config.profile == "devp2p") {
+        peerlink::node::Devp2pNode devp2p_node(std::move(config));
+        devp2p_node.start();
+        std::cout << "node " << devp2p_node.enode() << " started: rpc port " << devp2p_node.rpc_port()
+                  << std::endl;
+        int caught = 0;
+        sigwait(&signals, &caught);
+        std::cout << "received " << (caught == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down"
+                  << std::endl;
+        devp2p_node.stop();
+        return 0;
+    }
     peerlink::node::Node node(std::move(config));
     node.start();
     std::cout << "node " << node.id().to_hex() << " started: p2p " << node.p2p_address() << ", rpc port "

@@ -58,6 +58,22 @@ ConnManager::ConnManager(Options options, AddressSource& source, base::Random& r
         if (!cidr) throw std::invalid_argument("connmgr: bad allow_cidrs entry: " + text);
         m_allow.push_back(*cidr);
     }
+    if (m_options.throttle_exempt_lan) {
+        // go-ethereum p2p/netutil IsLAN: loopback plus the private and link-local blocks.
+        for (const char* text : {"127.0.0.0/8", "0.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                 "::1/128", "fe80::/10", "fc00::/7"})
+            m_lan.push_back(*Cidr::parse(text));
+    }
+}
+
+bool ConnManager::is_lan(const IpAddress& ip) const {
+    return std::any_of(m_lan.begin(), m_lan.end(), [&](const Cidr& c) { return c.contains(ip); });
+}
+
+std::optional<base::TimePoint> ConnManager::static_due(const Redial& redial, base::TimePoint now) const {
+    if (!redial.is_static || m_options.static_redial_interval <= base::Duration::zero()) return std::nullopt;
+    if (!redial.last_dial) return now;
+    return std::max(now, *redial.last_dial + m_options.static_redial_interval);
 }
 
 void ConnManager::add_persistent(peer::PeerAddress address) {
@@ -119,7 +135,7 @@ base::Result<void> ConnManager::admit_connection(std::string_view ip, base::Time
     if (!allowed(*parsed)) return base::fail(Errc::ip_not_allowed);
     // Checked before the throttle so that a refusal here does not use up the IP's attempts.
     if (pending_handshakes() >= m_options.max_pending_handshakes) return base::fail(Errc::too_many_pending);
-    if (!m_throttle.try_attempt(*parsed, now)) return base::fail(Errc::ip_throttled);
+    if (!is_lan(*parsed) && !m_throttle.try_attempt(*parsed, now)) return base::fail(Errc::ip_throttled);
     ++m_inbound_pending;
     return {};
 }
@@ -181,7 +197,7 @@ void ConnManager::on_peer_down(const peer::NodeId& id, base::TimePoint now) {
     // CometBFT's reconnectToPeer dials at once, then sleeps after each failure.
     if (auto r = m_redials.find(id); r != m_redials.end()) {
         r->second.failures = 0;
-        r->second.due = now;
+        r->second.due = static_due(r->second, now).value_or(now);
     }
 }
 
@@ -212,6 +228,10 @@ void ConnManager::on_dial_failed(const peer::PeerAddress& address, base::TimePoi
 
 void ConnManager::schedule_redial(Redial& redial, base::TimePoint now) {
     ++redial.failures;
+    if (const auto due = static_due(redial, now)) {
+        redial.due = *due;
+        return;
+    }
     const RedialPolicy policy{
         .jitter = m_options.redial_jitter,
         .max_period = m_options.persistent_max_dial_period,
@@ -273,6 +293,7 @@ ConnManager::DialPlan ConnManager::poll(base::TimePoint now) {
             continue;
         }
         redial.due.reset();
+        redial.last_dial = now;
         m_dialing.emplace(id, redial.address);
         m_source.on_dial_started(redial.address, now);
         plan.dial_now.push_back(redial.address);

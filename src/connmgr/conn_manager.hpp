@@ -40,6 +40,9 @@ struct Options {
     /// At most this many admitted inbound attempts per IP within inbound_attempt_window; 0 = no limit.
     std::size_t max_inbound_attempts_per_ip = 4;
     base::Duration inbound_attempt_window = std::chrono::seconds(30);
+    /// geth exempts LAN and loopback addresses from its inbound throttle (netutil.IsLAN); tests on
+    /// loopback turn this off to exercise the throttle.
+    bool throttle_exempt_lan = false;
     /// Bound of the per-IP attempt table; past it the IP whose last attempt is oldest is forgotten.
     std::size_t max_tracked_ips = 4096;
     bool allow_duplicate_ip = false;
@@ -60,6 +63,10 @@ struct Options {
     /// Cap on connected peers of both directions together (the seed documents' max_connections);
     /// 0 = only the two limits above. Exempt peers as for the limits above.
     std::size_t max_connections = 0;
+    /// Non-zero: geth's static-node rule instead of the CometBFT schedule. A static peer is
+    /// redialled as soon as this much time has passed since its previous dial started (geth's
+    /// 35 s dial history), at once when that is already past, and never given up.
+    base::Duration static_redial_interval{0};
     /// Bound of the queue of dial_once requests waiting for a pending-handshake slot.
     std::size_t max_queued_one_shot = 256;
 };
@@ -138,6 +145,12 @@ public:
     /// in-flight dial to it ends here, with no redial).
     void on_self_address(const peer::PeerAddress& address);
 
+    /// Inside allow_cidrs (always true when the list is empty); false for a non-IP text.
+    [[nodiscard]] bool ip_allowed(std::string_view ip) const {
+        const auto parsed = IpAddress::parse(ip);
+        return parsed && allowed(*parsed);
+    }
+
     /// Due persistent and static redials, then outbound slots filled from the AddressSource.
     DialPlan poll(base::TimePoint now);
 
@@ -170,8 +183,9 @@ private:
     struct Redial {
         peer::PeerAddress address;
         bool is_static = false;
-        unsigned failures = 0;               // consecutive failed dials since the last success
-        std::optional<base::TimePoint> due;  // nullopt: connected, dialling, given up or self
+        unsigned failures = 0;                     // consecutive failed dials since the last success
+        std::optional<base::TimePoint> due;        // nullopt: connected, dialling, given up or self
+        std::optional<base::TimePoint> last_dial;  // when the latest dial to it started
     };
 
     [[nodiscard]] bool allowed(const IpAddress& ip) const;
@@ -183,6 +197,9 @@ private:
     void add_redial(peer::PeerAddress address, bool is_static);
     void remove_peer(std::unordered_map<peer::NodeId, Peer>::iterator found);
     void schedule_redial(Redial& redial, base::TimePoint now);
+    /// geth's rule for a static peer when static_redial_interval is set, else nullopt.
+    [[nodiscard]] std::optional<base::TimePoint> static_due(const Redial& redial, base::TimePoint now) const;
+    [[nodiscard]] bool is_lan(const IpAddress& ip) const;
     void expire_history(base::TimePoint now);
     void remember_dialled(const peer::PeerAddress& address, base::TimePoint now);
 
@@ -191,6 +208,7 @@ private:
     base::Random& m_random;
     peer::NodeId m_self;
     std::vector<Cidr> m_allow;
+    std::vector<Cidr> m_lan;  // netutil.IsLAN's blocks, when throttle_exempt_lan
     InboundThrottle m_throttle;
 
     std::unordered_map<peer::NodeId, Peer> m_peers;

@@ -1,6 +1,7 @@
 #include "crypto/keccak.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstring>
 
@@ -18,10 +19,16 @@
 // instructions per lane, RORX rotates without a copy) and picked at run time; that variant is
 // where the speed comes from (GCC 12: about 4,740 instructions per permutation against 6,100 for
 // the plain x86-64 build). aarch64 has BIC and three-operand rotates natively.
+// Tried and not kept (2026-11, Xeon with AVX-512, best of 60 runs over 16 KiB): the state as five
+// 5-lane planes in zmm registers (vpternlogq, vprolvq, pi as a vpermt2q transpose) reached
+// 400 MB/s, port 5 bound on its 26 shuffles per round; one lane per xmm register (vprolq,
+// vpternlogq for chi and theta's parity) 485-500 MB/s; this BMI build 520 MB/s. See
+// docs/decisions.md.
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !(defined(__BMI__) && defined(__BMI2__))
 #define PEERLINK_KECCAK_BMI_DISPATCH 1
+#include <cpuid.h>
 #else
 #define PEERLINK_KECCAK_BMI_DISPATCH 0
 #endif
@@ -172,28 +179,93 @@ void absorb_portable(std::array<std::uint64_t, 25>& state, const std::uint8_t* p
 }
 
 bool cpu_has_bmi() {
+    // cpuid leaf 7, EBX bit 3 (BMI1) and bit 8 (BMI2); no OS state is involved.
     static const bool has = [] {
-        __builtin_cpu_init();  // we may run from another translation unit's static initializer
-        return __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+        unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+        if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0 || eax < 7) return false;
+        __cpuid_count(7, 0, eax, ebx, ecx, edx);
+        return (ebx & (1u << 3)) != 0 && (ebx & (1u << 8)) != 0;
     }();
     return has;
 }
 #endif
 
-void absorb_blocks(std::array<std::uint64_t, 25>& state, const std::uint8_t* p, std::size_t blocks) {
+// ---- dispatch -----------------------------------------------------------------------------------
+
+struct Impl {
+    KeccakVariant variant;
+    void (*permute)(std::array<std::uint64_t, 25>&);
+    void (*absorb)(std::array<std::uint64_t, 25>&, const std::uint8_t*, std::size_t);
+};
+
+constexpr Impl k_portable_impl{KeccakVariant::portable, permute_portable, absorb_portable};
 #if PEERLINK_KECCAK_BMI_DISPATCH
-    if (cpu_has_bmi()) return absorb_bmi(state, p, blocks);
+constexpr Impl k_bmi_impl{KeccakVariant::bmi, permute_bmi, absorb_bmi};
 #endif
-    absorb_portable(state, p, blocks);
+
+const Impl* impl_for(KeccakVariant variant) {
+    switch (variant) {
+        case KeccakVariant::portable:
+            return &k_portable_impl;
+        case KeccakVariant::bmi:
+#if PEERLINK_KECCAK_BMI_DISPATCH
+            if (cpu_has_bmi()) return &k_bmi_impl;
+#endif
+            return nullptr;
+    }
+    return nullptr;
+}
+
+const Impl* best_impl() {
+    if (const Impl* i = impl_for(KeccakVariant::bmi)) return i;
+    return &k_portable_impl;
+}
+
+// Constant-initialized, so usable from other translation units' static initializers.
+std::atomic<const Impl*> g_impl{nullptr};
+
+const Impl& impl() {
+    const Impl* i = g_impl.load(std::memory_order_relaxed);
+    if (i == nullptr) {
+        i = best_impl();
+        g_impl.store(i, std::memory_order_relaxed);
+    }
+    return *i;
+}
+
+void absorb_blocks(std::array<std::uint64_t, 25>& state, const std::uint8_t* p, std::size_t blocks) {
+    impl().absorb(state, p, blocks);
 }
 
 }  // namespace
 
+bool keccak_variant_supported(KeccakVariant variant) {
+    return impl_for(variant) != nullptr;
+}
+
+KeccakVariant keccak_active_variant() {
+    return impl().variant;
+}
+
+bool keccak_force_variant(KeccakVariant variant) {
+    const Impl* i = impl_for(variant);
+    if (i == nullptr) return false;
+    g_impl.store(i, std::memory_order_relaxed);
+    return true;
+}
+
+const char* keccak_variant_name(KeccakVariant variant) {
+    switch (variant) {
+        case KeccakVariant::portable:
+            return "portable";
+        case KeccakVariant::bmi:
+            return "bmi";
+    }
+    return "unknown";
+}
+
 void keccak_f1600(std::array<std::uint64_t, 25>& state) {
-#if PEERLINK_KECCAK_BMI_DISPATCH
-    if (cpu_has_bmi()) return permute_bmi(state);
-#endif
-    permute_portable(state);
+    impl().permute(state);
 }
 
 void Keccak256::update(base::ByteView data) {

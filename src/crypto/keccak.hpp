@@ -26,4 +26,18 @@ private:
 
 std::array<std::uint8_t, 32> keccak256(base::ByteView data);
 
+/// The permutation is compiled more than once and one build is picked at run time from the CPU
+/// (cpuid). Exposed so that tests check every variant the machine runs against the same known
+/// answers (the dispatched one alone would leave the others untested), and benchmarks compare them.
+enum class KeccakVariant {
+    portable,  // plain C++ for the build's target
+    bmi,       // x86-64 compiled for BMI1/BMI2 (ANDN, RORX); only when the build's target lacks them
+};
+[[nodiscard]] bool keccak_variant_supported(KeccakVariant variant);
+[[nodiscard]] KeccakVariant keccak_active_variant();
+/// Selects `variant` for every later call (false, and no change, if the CPU lacks it). Not for use
+/// while other threads hash: tests and benchmarks only.
+bool keccak_force_variant(KeccakVariant variant);
+[[nodiscard]] const char* keccak_variant_name(KeccakVariant variant);
+
 }  // namespace peerlink::crypto

@@ -8,7 +8,9 @@
 #include <sstream>
 
 #include "base/file.hpp"
+#include "connmgr/ip_address.hpp"
 #include "peer/node_id.hpp"
+#include "profiles/devp2p/enode.hpp"
 
 namespace peerlink::node {
 namespace {
@@ -297,6 +299,18 @@ void Config::validate(std::string_view origin) const {
     check_address("bitcoin.laddr", bitcoin.laddr, true);
     if (devp2p.dial_ratio == 0) fail("devp2p.dial_ratio", "must be positive");
     if (devp2p.max_peers > 100'000) fail("devp2p.max_peers", "must be at most 100000");
+    for (const auto& [key, list] : {std::pair{"devp2p.bootnodes", &devp2p.bootnodes},
+                                    std::pair{"devp2p.static_nodes", &devp2p.static_nodes},
+                                    std::pair{"devp2p.trusted_nodes", &devp2p.trusted_nodes}}) {
+        for (const auto& entry : split_list(*list)) {
+            if (auto node = peerlink::devp2p::parse_enode(entry); !node)
+                fail(key, "'" + entry + "' is not an enode URL: " + node.error().message());
+        }
+    }
+    for (const auto& cidr : split_list(devp2p.net_restrict)) {
+        if (!peerlink::connmgr::Cidr::parse(cidr))
+            fail("devp2p.net_restrict", "'" + cidr + "' is not a CIDR");
+    }
     if (bitcoin.max_outbound > 10'000) fail("bitcoin.max_outbound", "must be at most 10000");
     if (bitcoin.max_inbound > 100'000) fail("bitcoin.max_inbound", "must be at most 100000");
     if (moniker.empty() || moniker.size() > 256) fail("moniker", "must be 1 to 256 characters");

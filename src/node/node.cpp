@@ -7,6 +7,7 @@
 #include "base/log.hpp"
 #include "connmgr/ip_address.hpp"
 #include "crypto/crypto.hpp"
+#include "node/node_services.hpp"
 
 namespace peerlink::node {
 namespace {
@@ -216,24 +217,7 @@ void Node::start() {
     m_started = true;
 
     try {
-        if (!m_config.rpc.laddr.empty()) {
-            const auto rpc = parse_listen_address(m_config.rpc.laddr, "127.0.0.1");
-            m_api = std::make_unique<HttpApi>(
-                HttpApiOptions{.host = rpc.host, .port = rpc.port, .unsafe = m_config.rpc.unsafe}, *this);
-            if (auto ok = m_api->start(); !ok.ok())
-                throw std::runtime_error("rpc.laddr " + m_config.rpc.laddr + ": " + ok.error().message());
-        }
-        if (m_config.instrumentation.prometheus) {
-            const auto at =
-                parse_listen_address(m_config.instrumentation.prometheus_listen_addr, "127.0.0.1");
-            m_metrics_server =
-                std::make_unique<metrics::MetricsServer>(metrics::ServerOptions{at.host, at.port}, m_metrics);
-            if (auto ok = m_metrics_server->start(); !ok.ok()) {
-                throw std::runtime_error("instrumentation.prometheus_listen_addr " +
-                                         m_config.instrumentation.prometheus_listen_addr + ": " +
-                                         ok.error().message());
-            }
-        }
+        start_node_services(m_config, *this, m_metrics, m_api, m_metrics_server);
     } catch (...) {
         stop();
         throw;

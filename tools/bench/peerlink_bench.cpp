@@ -1,6 +1,8 @@
 // peerlink-bench: end-to-end benchmarks of the connection stack.
 //   peerlink-bench conn [--smoke] [--only bulk|small|handshake]
 //   peerlink-bench idle [--peers N] [--smoke]   (memory per idle peer; idle_bench.cpp)
+//   peerlink-bench rlpx [--smoke] [--only bulk|small|handshake]   (devp2p RLPx; rlpx_bench.cpp)
+//   peerlink-bench btc-crawl|btc-decode [--smoke] (Bitcoin profile; btc_crawl_bench.cpp)
 // forks a sink process and measures, over loopback TCP through SecretConnection + MConnection with
 // rate limits lifted: bulk MB/s (16 KiB and 1 MiB messages), 128-byte messages/s, handshakes/s, and
 // in the same run the raw ChaCha20-Poly1305 speed sealing 1 KiB records (OpenSSL and libsodium).
@@ -16,7 +18,9 @@
 #include "base/log.hpp"
 #include "crypto/crypto.hpp"
 #include "profiles/cometbft/secure_mconnection.hpp"
+#include "tools/bench/btc_crawl_bench.hpp"
 #include "tools/bench/idle_bench.hpp"
+#include "tools/bench/rlpx_bench.hpp"
 
 namespace peerlink::bench {
 namespace {
@@ -342,8 +346,15 @@ int main(int argc, char** argv) {
         return bench::run_conn(smoke, only);
     }
     if (command == "idle" && peers > 0) return bench::run_idle(smoke ? 100 : peers);
+    if (command == "rlpx" && (only.empty() || only == "bulk" || only == "small" || only == "handshake"))
+        return bench::run_rlpx(smoke, only);
+    if (command == "btc-crawl" && only.empty()) return bench::run_btc_crawl(smoke);
+    if (command == "btc-decode" && only.empty()) return bench::run_btc_decode(smoke);
     std::fprintf(stderr,
                  "usage: peerlink-bench conn [--smoke] [--only bulk|small|handshake]\n"
-                 "       peerlink-bench idle [--peers N] [--smoke]\n");
+                 "       peerlink-bench idle [--peers N] [--smoke]\n"
+                 "       peerlink-bench rlpx [--smoke] [--only bulk|small|handshake]\n"
+                 "       peerlink-bench btc-crawl [--smoke]\n"
+                 "       peerlink-bench btc-decode [--smoke]\n");
     return 2;
 }

@@ -2,6 +2,7 @@
 #include "profiles/bitcoin/address_relay.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "addrbook/netgroup.hpp"
@@ -13,8 +14,9 @@ std::optional<addrbook::NetAddress> to_book(const NetAddr& addr) {
     return addrbook::NetAddress{"", addrbook::IpAddress::v6(addr.ip).to_string(), addr.port};
 }
 
-std::optional<addrbook::NetAddress> to_book(const AddrV2Entry& entry) {
+std::optional<NetAddr> to_netaddr(const AddrV2Entry& entry) {
     NetAddr addr;
+    addr.services = entry.services;
     addr.port = entry.port;
     if (entry.network == static_cast<std::uint8_t>(Bip155Net::ipv4) && entry.addr.size() == 4) {
         addr.ip = ipv4_mapped(entry.addr[0], entry.addr[1], entry.addr[2], entry.addr[3]);
@@ -23,7 +25,34 @@ std::optional<addrbook::NetAddress> to_book(const AddrV2Entry& entry) {
     } else {
         return std::nullopt;
     }
-    return to_book(addr);
+    return addr;
+}
+
+std::optional<addrbook::NetAddress> to_book(const AddrV2Entry& entry) {
+    const auto addr = to_netaddr(entry);
+    if (!addr) return std::nullopt;
+    return to_book(*addr);
+}
+
+AddrV2 to_addrv2(const Addr& addr) {
+    static constexpr std::array<std::uint8_t, 12> k_v4_prefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    AddrV2 out;
+    out.entries.reserve(addr.entries.size());
+    for (const auto& e : addr.entries) {
+        AddrV2Entry v;
+        v.time = e.time;
+        v.services = e.addr.services;
+        v.port = e.addr.port;
+        if (std::equal(k_v4_prefix.begin(), k_v4_prefix.end(), e.addr.ip.begin())) {
+            v.network = static_cast<std::uint8_t>(Bip155Net::ipv4);
+            v.addr.assign(e.addr.ip.begin() + 12, e.addr.ip.end());
+        } else {
+            v.network = static_cast<std::uint8_t>(Bip155Net::ipv6);
+            v.addr.assign(e.addr.ip.begin(), e.addr.ip.end());
+        }
+        out.entries.push_back(std::move(v));
+    }
+    return out;
 }
 
 std::optional<NetAddr> to_wire(const addrbook::NetAddress& address, std::uint64_t services) {
@@ -152,9 +181,18 @@ AddrRelay::Outcome AddrRelay::on_message(const Message& message, base::TimePoint
             return out;
         }
         refill(now);
+        const bool small = addrv2->entries.size() <= m_options.relay_max_entries;
         for (const auto& entry : addrv2->entries) {
+            const auto addr = to_netaddr(entry);  // Tor, I2P and CJDNS are neither kept nor relayed
+            if (addr) remember(*addr);
             if (!take_token()) continue;
-            if (const auto book_address = to_book(entry)) learn(*book_address, now, book, out);
+            if (!addr) continue;
+            const auto book_address = to_book(*addr);
+            if (!book_address) continue;
+            learn(*book_address, now, book, out);
+            const auto age = unix_now - static_cast<std::int64_t>(entry.time);
+            if (small && age <= m_options.relay_max_age_seconds && age >= -m_options.relay_max_age_seconds)
+                out.relay.push_back(TimedNetAddr{entry.time, *addr});
         }
     }
     return out;

@@ -40,6 +40,11 @@ struct AddrRelayOptions {
 /// Book form of a wire address; nullopt for networks the book cannot hold (Tor, I2P, CJDNS).
 std::optional<addrbook::NetAddress> to_book(const NetAddr& addr);
 std::optional<addrbook::NetAddress> to_book(const AddrV2Entry& entry);
+/// The addr form of an addrv2 entry: IPv4 and IPv6 only (nullopt for Tor, I2P, CJDNS).
+std::optional<NetAddr> to_netaddr(const AddrV2Entry& entry);
+/// The same addresses as BIP155 addrv2 (IPv4-mapped addresses become network 1, 4 bytes), for
+/// peers that sent sendaddrv2.
+AddrV2 to_addrv2(const Addr& addr);
 /// Wire form of a book address (IPv4 becomes ::ffff:a.b.c.d); nullopt if the IP does not parse.
 std::optional<NetAddr> to_wire(const addrbook::NetAddress& address, std::uint64_t services);
 

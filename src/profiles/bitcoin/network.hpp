@@ -15,9 +15,11 @@ struct NetworkParams {
     std::string_view name;  // as Bitcoin Core's -chain= spells it
     Magic magic;            // pchMessageStart, in wire order
     std::uint16_t default_port;
-    /// DNS seeds as Bitcoin Core lists them (vSeeds). There is no fixed-seed list here: btcd has
-    /// none and Core's (chainparamsseeds.h) is a generated snapshot that belongs in a data file.
+    /// DNS seeds as Bitcoin Core lists them (vSeeds).
     std::span<const std::string_view> dns_seeds;
+    /// A handful of HOST:PORT entries from Core's fixed seeds (contrib/seeds/nodes_*.txt, from which
+    /// chainparamsseeds.h is generated): the last resort when the book is empty and DNS gave nothing.
+    std::span<const std::string_view> fixed_seeds;
 };
 
 const NetworkParams& mainnet();

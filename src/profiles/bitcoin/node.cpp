@@ -68,7 +68,11 @@ Node::Node(asio::io_context& io, NodeOptions options, std::uint64_t seed)
       m_random(seed),
       m_book(m_options.book, fresh_key()),
       m_acceptor(io),
-      m_wake(io) {}
+      m_wake(io),
+      m_trickle_wake(io),
+      m_schedule(m_options.trickle),
+      m_seeder(m_options.seeds, !m_options.network->dns_seeds.empty(),
+               !m_options.network->fixed_seeds.empty(), base::SteadyClock::now()) {}
 
 Node::~Node() {
     *m_alive = false;
@@ -102,6 +106,7 @@ base::Result<void> Node::start() {
         asio::co_spawn(m_io, accept_loop(m_alive), asio::detached);
     }
     asio::co_spawn(m_io, maintain_loop(m_alive), asio::detached);
+    asio::co_spawn(m_io, trickle_loop(m_alive), asio::detached);
     return {};
 }
 
@@ -111,6 +116,7 @@ void Node::stop() {
     std::error_code ignored;
     m_acceptor.close(ignored);
     m_wake.cancel();
+    m_trickle_wake.cancel();
     auto peers = m_peers;  // close() calls back into m_peers
     for (auto& [key, peer] : peers)
         peer.connection->close(asio::error::operation_aborted, "node stopping");
@@ -196,6 +202,10 @@ void Node::dial_finished(const Endpoint& address, DialKind kind, bool connected)
     const auto now = base::SteadyClock::now();
     if (kind == DialKind::book) {
         --m_book_dials;
+        if (const auto group = outbound_group({address.host, address.port}, m_options.book.strict)) {
+            if (auto it = m_book_dial_groups.find(*group); it != m_book_dial_groups.end())
+                m_book_dial_groups.erase(it);
+        }
         if (connected) {
             m_book.mark_good({"", address.host, address.port}, now);
         }
@@ -220,8 +230,12 @@ bool Node::busy(const Endpoint& address) const {
 
 void Node::maintain(base::TimePoint now) {
     if (m_stopped) return;
+    if (m_options.dial_from_book) seed(now);
     for (auto& p : m_permanent) {
         if (p.active || p.due > now || busy(p.address)) continue;
+        // discourage() spares permanent peers, so a ban on this host was set by the operator (or
+        // earned by another connection from it): it holds the peer off until it ends.
+        if (m_book.is_banned(p.address.host, now)) continue;
         p.active = true;
         ++m_dialing[p.address.to_string()];
         asio::co_spawn(m_io, dial(p.address, DialKind::permanent, m_alive), asio::detached);
@@ -230,37 +244,95 @@ void Node::maintain(base::TimePoint now) {
 }
 
 void Node::fill_outbound(base::TimePoint now) {
+    if (!m_options.dial_from_book) return;
+    const bool strict = m_options.book.strict;
     std::size_t outbound = m_book_dials;
-    std::set<std::string> groups;
+    std::set<std::string> groups(m_book_dial_groups.begin(), m_book_dial_groups.end());
     for (const auto& [key, peer] : m_peers) {
         if (!peer.from_book) continue;
         ++outbound;
-        if (const auto ip = addrbook::IpAddress::parse(peer.address.host))
-            groups.insert(addrbook::netgroup(*ip).to_string());
+        if (const auto group = outbound_group({peer.address.host, peer.address.port}, strict))
+            groups.insert(*group);
     }
     if (outbound >= m_options.target_outbound || m_book.size() == 0) return;
-    // Core's ThreadOpenConnections: up to 100 draws per round; one outbound peer per netgroup.
+    // Core's ThreadOpenConnections: up to 100 draws per round, then one outbound peer per netgroup.
     const unsigned bias = addrbook::AddrBook::new_bias_for(outbound);
-    for (int tries = 0; tries < 100 && outbound < m_options.target_outbound; ++tries) {
+    std::vector<OutboundCandidate> candidates;
+    std::set<std::string> drawn;
+    for (int tries = 0; tries < 100; ++tries) {
         const auto picked = m_book.pick_address(bias, now, m_random);
         if (!picked) break;
         const Endpoint address{picked->ip, picked->port};
+        if (!drawn.insert(address.to_string()).second) continue;
         if (busy(address) || m_book.is_banned(address.host, now)) continue;
-        const auto ip = addrbook::IpAddress::parse(address.host);
-        if (!ip) continue;
-        // On a one-host network every peer shares a group; there the rule would allow only one.
-        const std::string group =
-            ip->is_v4() && !m_options.book.strict ? address.to_string() : addrbook::netgroup(*ip).to_string();
-        if (!groups.insert(group).second) continue;
         if (const auto info = m_book.find(*picked);
             info && info->last_attempt && now - *info->last_attempt < std::chrono::seconds(30))
             continue;  // Core does not retry an address within its last attempt window
-        m_book.mark_attempt(*picked, now);
-        ++outbound;
+        candidates.push_back({address.host, address.port});
+    }
+    for (const auto& chosen :
+         choose_outbound(candidates, groups, m_options.target_outbound - outbound, strict)) {
+        const Endpoint address{chosen.host, chosen.port};
+        m_book.mark_attempt({"", chosen.host, chosen.port}, now);
         ++m_book_dials;
+        if (const auto group = outbound_group(chosen, strict)) m_book_dial_groups.insert(*group);
         ++m_dialing[address.to_string()];
         asio::co_spawn(m_io, dial(address, DialKind::book, m_alive), asio::detached);
     }
+}
+
+void Node::seed(base::TimePoint now) {
+    const auto& network = *m_options.network;
+    switch (m_seeder.poll(now, m_book.size())) {
+        case Seeder::Step::none:
+            break;
+        case Seeder::Step::query_dns:
+            for (const auto& name : network.dns_seeds) {
+                const std::string host(name);
+                auto done = [this, alive = m_alive, host,
+                             port = network.default_port](std::vector<std::string> ips) {
+                    if (!*alive || m_stopped) return;
+                    const auto at = base::SteadyClock::now();
+                    std::size_t added = 0;
+                    for (const auto& ip : ips)
+                        added += m_book.add_address({"", ip, port}, "seed", at);
+                    m_stats.seeded_from_dns += added;
+                    base::log::get(base::log::Category::bitcoin)
+                        .info("DNS seed {} gave {} addresses ({} new)", host, ips.size(), added);
+                    if (added != 0) m_wake.cancel();
+                };
+                if (m_resolver)
+                    m_resolver(host, std::move(done));
+                else
+                    resolve_with_system(host, std::move(done));
+            }
+            break;
+        case Seeder::Step::add_fixed: {
+            std::size_t added = 0;
+            for (const auto& entry : network.fixed_seeds) {
+                if (const auto endpoint = Endpoint::parse(entry))
+                    added += m_book.add_address({"", endpoint->host, endpoint->port}, "seed", now);
+            }
+            m_stats.seeded_from_fixed += added;
+            base::log::get(base::log::Category::bitcoin)
+                .info("address book empty; added {} fixed seed addresses", added);
+            break;
+        }
+    }
+}
+
+void Node::resolve_with_system(const std::string& host, std::function<void(std::vector<std::string>)> done) {
+    auto resolver = std::make_shared<asio::ip::tcp::resolver>(m_io);
+    resolver->async_resolve(host, std::to_string(m_options.network->default_port),
+                            [resolver, done = std::move(done)](
+                                std::error_code ec, const asio::ip::tcp::resolver::results_type& results) {
+                                std::vector<std::string> ips;
+                                if (!ec) {
+                                    for (const auto& r : results)
+                                        ips.push_back(endpoint_of(r.endpoint()).host);
+                                }
+                                done(std::move(ips));
+                            });
 }
 
 void Node::add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address,
@@ -275,6 +347,7 @@ void Node::add_connection(asio::ip::tcp::socket socket, Direction direction, End
     auto connection = std::make_shared<Connection>(std::move(socket), peer_options(), direction, m_nonces,
                                                    m_random, m_options.connection, std::move(callbacks));
     Peer peer;
+    peer.id = m_next_peer_id++;
     peer.connection = connection;
     peer.address = std::move(address);
     peer.permanent = kind == DialKind::permanent;
@@ -289,6 +362,9 @@ void Node::on_handshake(Connection& connection, const RemoteInfo& info) {
     Peer& peer = found->second;
     const auto now = now_from_clocks();
     peer.established = true;
+    peer.connected_since = std::chrono::system_clock::now();
+    peer.trickle.emplace(m_options.trickle, connection.direction(),
+                         m_schedule.next(connection.direction(), now.steady, m_random));
     ++m_stats.handshakes;
     if (peer.permanent) {
         for (auto& p : m_permanent) {
@@ -307,8 +383,12 @@ void Node::on_handshake(Connection& connection, const RemoteInfo& info) {
             own = NetAddr{m_options.services, info.addr_recv.ip, m_listen_port};  // how the peer sees us
         }
     }
-    for (const auto& message : peer.relay->on_handshake(own, now.unix_seconds)) {
-        if (!connection.send(message)) return;
+    for (auto& message : peer.relay->on_handshake(own, now.unix_seconds)) {
+        if (auto* addr = std::get_if<Addr>(&message)) {
+            if (!send_addresses(peer, std::move(*addr))) return;
+        } else if (!connection.send(message)) {
+            return;
+        }
     }
     if (on_connection) on_connection(summary(peer));
 }
@@ -323,11 +403,21 @@ void Node::on_message(Connection& connection, Message&& message) {
         discourage(peer, *outcome.misbehaviour);
         return;
     }
-    for (const auto& reply : outcome.replies) {
-        if (!connection.send(reply)) return;
+    for (auto& reply : outcome.replies) {
+        if (auto* addr = std::get_if<Addr>(&reply)) {
+            if (!send_addresses(peer, std::move(*addr))) return;
+        } else if (!connection.send(reply)) {
+            return;
+        }
     }
     if (!outcome.relay.empty()) relay_addresses(connection, outcome.relay);
     if (!outcome.learned.empty() && on_addresses) on_addresses(summary(peer), outcome.learned);
+    if (const auto* inv = std::get_if<Inv>(&message); inv && peer.trickle) {
+        // btcd handleInvMsg: what a peer announces is known to it and never announced back.
+        for (const auto& item : inv->items)
+            peer.trickle->mark_known(item);
+        if (on_inventory) on_inventory(summary(peer), inv->items);
+    }
     // Everything else a relay node does not serve (sendcmpct, getblocks, inv, ...) is ignored.
 }
 
@@ -342,7 +432,51 @@ void Node::relay_addresses(const Connection& from, const std::vector<TimedNetAdd
         Peer& target = *candidates[pick];
         candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(pick));
         auto unknown = target.relay->filter_unknown(entries);
-        if (!unknown.empty()) target.connection->send(Addr{std::move(unknown)});
+        if (!unknown.empty()) send_addresses(target, Addr{std::move(unknown)});
+    }
+}
+
+bool Node::send_addresses(Peer& peer, Addr addresses) {
+    if (peer.connection->state().remote().wants_addrv2) return peer.connection->send(to_addrv2(addresses));
+    return peer.connection->send(addresses);
+}
+
+std::size_t Node::announce(const InvVect& item) {
+    std::size_t queued = 0;
+    for (auto& [key, peer] : m_peers) {
+        if (peer.established && peer.trickle && peer.trickle->queue(item)) ++queued;
+    }
+    m_stats.inventory_announced += queued;
+    if (queued != 0) m_trickle_wake.cancel();
+    return queued;
+}
+
+asio::awaitable<void> Node::trickle_loop(std::shared_ptr<bool> alive) {
+    while (*alive && !m_stopped) {
+        const auto now = base::SteadyClock::now();
+        flush_inventory(now);
+        auto next = base::TimePoint::max();
+        for (const auto& [key, peer] : m_peers) {
+            if (peer.trickle) next = std::min(next, peer.trickle->next_deadline());
+        }
+        // Nothing queued: sleep until announce() wakes us.
+        m_trickle_wake.expires_at(next == base::TimePoint::max() ? now + std::chrono::hours(1) : next);
+        co_await m_trickle_wake.async_wait(k_tuple);
+    }
+}
+
+void Node::flush_inventory(base::TimePoint now) {
+    std::vector<std::pair<std::shared_ptr<Connection>, std::vector<Inv>>> due;
+    for (auto& [key, peer] : m_peers) {
+        if (!peer.trickle || !peer.established) continue;
+        auto messages = peer.trickle->poll(now, m_schedule, m_random);
+        if (!messages.empty()) due.emplace_back(peer.connection, std::move(messages));
+    }
+    // Sending may close a connection (queue bound), which erases it from m_peers: send afterwards.
+    for (auto& [connection, messages] : due) {
+        for (const auto& inv : messages) {
+            if (!connection->send(inv)) break;
+        }
     }
 }
 
@@ -361,6 +495,7 @@ void Node::on_closed(Connection& connection, std::error_code reason, const std::
     Peer peer = std::move(found->second);
     m_peers.erase(found);
     const auto now = base::SteadyClock::now();
+    m_counts_closed += connection.state().counts();
     if (peer.relay) {
         m_processed_closed += peer.relay->processed();
         m_rate_limited_closed += peer.relay->rate_limited();
@@ -387,8 +522,15 @@ void Node::on_closed(Connection& connection, std::error_code reason, const std::
 }
 
 PeerSummary Node::summary(const Peer& peer) const {
-    return PeerSummary{peer.address, peer.connection->direction(), peer.connection->state().remote(),
-                       peer.connection->state().last_rtt(), peer.permanent};
+    PeerSummary out;
+    out.id = peer.id;
+    out.address = peer.address;
+    out.direction = peer.connection->direction();
+    out.remote = peer.connection->state().remote();
+    out.rtt = peer.connection->state().last_rtt();
+    out.permanent = peer.permanent;
+    out.connected_since = peer.connected_since;
+    return out;
 }
 
 std::vector<PeerSummary> Node::peers() const {
@@ -432,6 +574,35 @@ void Node::disconnect(const Endpoint& remote) {
     }
     for (auto& c : matching)
         c->close(asio::error::operation_aborted, "closed locally");
+}
+
+bool Node::disconnect_id(std::uint64_t id) {
+    for (auto& [key, peer] : m_peers) {
+        if (peer.id != id) continue;
+        auto connection = peer.connection;  // close() erases the entry
+        connection->close(asio::error::operation_aborted, "closed locally");
+        return true;
+    }
+    return false;
+}
+
+std::size_t Node::disconnect_ip(std::string_view ip) {
+    const auto wanted = addrbook::IpAddress::parse(ip);
+    if (!wanted) return 0;
+    std::vector<std::shared_ptr<Connection>> matching;
+    for (auto& [key, peer] : m_peers) {
+        if (addrbook::IpAddress::parse(peer.address.host) == wanted) matching.push_back(peer.connection);
+    }
+    for (auto& c : matching)
+        c->close(asio::error::operation_aborted, "banned");
+    return matching.size();
+}
+
+MessageCounts Node::message_counts() const {
+    MessageCounts total = m_counts_closed;
+    for (const auto& [key, peer] : m_peers)
+        total += peer.connection->state().counts();
+    return total;
 }
 
 bool Node::send_to(const Endpoint& remote, const Message& message) {

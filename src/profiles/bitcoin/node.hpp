@@ -1,12 +1,15 @@
 // A small Bitcoin P2P node on Asio: listens, keeps an outbound target drawn from the address book
-// (one outbound peer per netgroup), redials permanent peers on btcd's schedule (5 s x attempts,
-// capped at 5 min), relays addresses and discourages misbehaving peers. Network thread only.
+// (one outbound peer per netgroup, seeded from DNS or fixed seeds), redials permanent peers on
+// btcd's schedule (5 s x attempts, capped at 5 min), relays addresses (addrv2 to BIP155 peers),
+// trickles inventory announcements and discourages misbehaving peers. Network thread only.
 #pragma once
 #include <asio.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -16,7 +19,9 @@
 #include "base/result.hpp"
 #include "profiles/bitcoin/address_relay.hpp"
 #include "profiles/bitcoin/connection.hpp"
+#include "profiles/bitcoin/inventory.hpp"
 #include "profiles/bitcoin/network.hpp"
+#include "profiles/bitcoin/outbound.hpp"
 #include "profiles/bitcoin/peer_state.hpp"
 
 namespace peerlink::bitcoin {
@@ -53,6 +58,11 @@ struct NodeOptions {
     base::Duration discourage_for = std::chrono::hours(24);
     /// Advertise our listen address to each peer after the handshake.
     bool advertise_self = true;
+    /// False is btcd's --connect: only permanent peers are dialled; no book dials, no seeding.
+    bool dial_from_book = true;
+    /// DNS and fixed seeds (both off by default: a library user or a test opts in).
+    SeedOptions seeds;
+    TrickleOptions trickle;
     AddrRelayOptions relay;
     /// Bitcoin's table sizes: new 1024 x 64, tried 256 x 64; getaddr replies up to 1000.
     addrbook::Options book = [] {
@@ -69,11 +79,15 @@ struct NodeOptions {
 };
 
 struct PeerSummary {
+    /// Unique per connection within this node, from 1 (Core's getpeerinfo "id").
+    std::uint64_t id = 0;
     Endpoint address;  // the remote endpoint (for outbound peers: what we dialled)
     Direction direction = Direction::outbound;
     RemoteInfo remote;
     std::optional<base::Duration> rtt;
     bool permanent = false;
+    /// When the handshake completed (wall clock).
+    std::chrono::system_clock::time_point connected_since{};
 };
 
 struct NodeStats {
@@ -81,6 +95,9 @@ struct NodeStats {
     std::size_t addresses_rate_limited = 0;
     std::size_t discouraged = 0;
     std::size_t handshakes = 0;
+    std::size_t inventory_announced = 0;  // items put in a peer's queue by announce()
+    std::size_t seeded_from_dns = 0;      // addresses the DNS seeds gave that went into the book
+    std::size_t seeded_from_fixed = 0;
 };
 
 class Node {
@@ -106,6 +123,19 @@ public:
     std::function<void(const PeerSummary&, const std::vector<addrbook::NetAddress>&)> on_addresses;
     /// A dial that did not reach an established peer (connect or handshake failed).
     std::function<void(const Endpoint&, std::error_code)> on_dial_failed;
+    /// An inv from an established peer, after its items were recorded as known to that peer.
+    std::function<void(const PeerSummary&, const std::vector<InvVect>&)> on_inventory;
+
+    /// Resolves a DNS seed name to IP literals and calls `done` on the network thread (possibly
+    /// with nothing). The default uses the system resolver (getaddrinfo on Asio's resolver thread).
+    using Resolver =
+        std::function<void(const std::string& host, std::function<void(std::vector<std::string>)> done)>;
+    /// Before start(): replaces the resolver (tests must never reach public DNS).
+    void set_resolver(Resolver resolver) { m_resolver = std::move(resolver); }
+
+    /// Announces `item` to every established peer that does not know it: blocks at once,
+    /// transactions trickled (Poisson intervals, batched inv). Returns how many peers queued it.
+    std::size_t announce(const InvVect& item);
 
     [[nodiscard]] std::uint16_t listen_port() const { return m_listen_port; }
     [[nodiscard]] addrbook::AddrBook& book() { return m_book; }
@@ -115,17 +145,26 @@ public:
     [[nodiscard]] NodeStats stats() const;
     /// Closes every connection to `remote`.
     void disconnect(const Endpoint& remote);
+    /// Closes the connection with this PeerSummary::id; false when there is none.
+    bool disconnect_id(std::uint64_t id);
+    /// Closes every connection whose remote IP is `ip` (any spelling); returns how many.
+    std::size_t disconnect_ip(std::string_view ip);
+    /// Messages by type over every connection this node had.
+    [[nodiscard]] MessageCounts message_counts() const;
     /// Sends to one established peer; false when none matches.
     bool send_to(const Endpoint& remote, const Message& message);
 
 private:
     struct Peer {
+        std::uint64_t id = 0;
         std::shared_ptr<Connection> connection;
         Endpoint address;
         std::optional<AddrRelay> relay;
         bool permanent = false;
         bool from_book = false;
         bool established = false;
+        std::chrono::system_clock::time_point connected_since{};
+        std::optional<InvTrickle> trickle;
     };
     struct Permanent {
         Endpoint address;
@@ -138,6 +177,12 @@ private:
     asio::awaitable<void> accept_loop(std::shared_ptr<bool> alive);
     asio::awaitable<void> maintain_loop(std::shared_ptr<bool> alive);
     asio::awaitable<void> dial(Endpoint address, DialKind kind, std::shared_ptr<bool> alive);
+    asio::awaitable<void> trickle_loop(std::shared_ptr<bool> alive);
+    void flush_inventory(base::TimePoint now);
+    void seed(base::TimePoint now);
+    void resolve_with_system(const std::string& host, std::function<void(std::vector<std::string>)> done);
+    /// Sends addr as addrv2 to peers that asked for it (BIP155 sendaddrv2).
+    bool send_addresses(Peer& peer, Addr addresses);
     void maintain(base::TimePoint now);
     void fill_outbound(base::TimePoint now);
     void add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address, DialKind kind);
@@ -158,6 +203,13 @@ private:
     NonceSet m_nonces;
     asio::ip::tcp::acceptor m_acceptor;
     asio::steady_timer m_wake;
+    asio::steady_timer m_trickle_wake;
+    InvSchedule m_schedule;
+    Seeder m_seeder;
+    Resolver m_resolver;
+    std::uint64_t m_next_peer_id = 1;
+    std::multiset<std::string> m_book_dial_groups;  // outbound groups of book dials in flight
+    MessageCounts m_counts_closed;                  // of connections already gone
     std::uint16_t m_listen_port = 0;
     bool m_stopped = true;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);

@@ -15,6 +15,19 @@ bool NonceSet::contains(std::uint64_t nonce) const {
     return std::find(m_nonces.begin(), m_nonces.end(), nonce) != m_nonces.end();
 }
 
+MessageCounts& MessageCounts::operator+=(const MessageCounts& other) {
+    for (std::size_t i = 0; i < received.size(); ++i) {
+        received[i] += other.received[i];
+        sent[i] += other.sent[i];
+    }
+    return *this;
+}
+
+std::string_view message_label(std::size_t index) {
+    if (index < std::size(k_known_commands)) return k_known_commands[index];
+    return "other";
+}
+
 namespace {
 
 // a - b without signed overflow: peers choose `a`.
@@ -73,6 +86,7 @@ Actions PeerState::feed(base::ByteView bytes, const Now& now) {
                                   f.command + ": " + message.error().message(), out);
             break;
         }
+        ++m_counts.received[message->index()];
         handle(std::move(*message), now, out);
     }
     return out;
@@ -194,6 +208,7 @@ base::TimePoint PeerState::next_deadline() const {
 }
 
 base::Bytes PeerState::encode(const Message& message) const {
+    ++m_counts.sent[message.index()];
     return frame(m_options.magic, command_of(message), encode_payload(message));
 }
 

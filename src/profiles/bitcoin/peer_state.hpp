@@ -2,6 +2,7 @@
 // with feature negotiation (wtxidrelay, sendaddrv2), self-connection detection, ping/pong RTT,
 // idle and stall deadlines. Bytes and time in, actions out. Node thread only; one per connection.
 #pragma once
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -83,6 +84,15 @@ struct RemoteInfo {
     bool wtxid_relay = false;      // sent wtxidrelay and the negotiated version allows it
 };
 
+/// Messages by type (Message's alternatives, in order; Unknown counts every other command).
+struct MessageCounts {
+    std::array<std::uint64_t, std::variant_size_v<Message>> received{};
+    std::array<std::uint64_t, std::variant_size_v<Message>> sent{};
+    MessageCounts& operator+=(const MessageCounts& other);
+};
+/// The metrics label of alternative `index`: its command, or "other" for Unknown.
+std::string_view message_label(std::size_t index);
+
 namespace action {
 /// One framed message to write, in order.
 struct Send {
@@ -133,6 +143,8 @@ public:
     /// Round trip of the last ping answered by a matching pong.
     [[nodiscard]] std::optional<base::Duration> last_rtt() const { return m_last_rtt; }
     [[nodiscard]] std::size_t expected_replies() const { return m_expected.size(); }
+    /// Messages decoded from and framed for this peer.
+    [[nodiscard]] const MessageCounts& counts() const { return m_counts; }
 
 private:
     enum class State { idle, negotiating, established, closed };
@@ -173,6 +185,7 @@ private:
     base::TimePoint m_ping_sent{};
     std::optional<base::Duration> m_last_rtt;
     std::deque<Expected> m_expected;
+    mutable MessageCounts m_counts;  // encode() is const and counts what it frames
 };
 
 }  // namespace peerlink::bitcoin

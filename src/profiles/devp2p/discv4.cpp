@@ -11,6 +11,7 @@ namespace peerlink::devp2p::discv4 {
 namespace secp = crypto::secp256k1;
 using discovery::KadId;
 using discovery::KadNode;
+using discovery::KadTable;
 
 namespace {
 
@@ -88,6 +89,32 @@ std::vector<Datagram> Discv4::take_outgoing() {
     return std::exchange(m_outgoing, {});
 }
 
+std::vector<Event> Discv4::take_events() {
+    return std::exchange(m_events, {});
+}
+
+void Discv4::emit(Event::Kind kind, const KadNode& node) {
+    Event e;
+    e.kind = kind;
+    e.node = node;
+    m_events.push_back(std::move(e));
+}
+
+void Discv4::fail_requests(const Pending& p) {
+    for (const auto request : p.requests) {
+        Event e;
+        e.kind = p.purpose == Purpose::enr ? Event::Kind::enr_done : Event::Kind::ping_done;
+        e.node = p.node;
+        e.request = request;
+        m_events.push_back(std::move(e));
+    }
+}
+
+KadTable::AddResult Discv4::add_seed(const KadNode& node, base::TimePoint now) {
+    if (node.key.size() != 64 || node.id != node_id(key_of(node))) return KadTable::AddResult::rejected;
+    return m_table.add_seen(node, now);
+}
+
 void Discv4::send(const Message& message, const UdpAddress& to, Hash* hash) {
     auto encoded = encode(message, m_key);
     if (!encoded.ok()) return;  // only Neighbors above 12 nodes can fail, and we split those
@@ -133,16 +160,26 @@ Discv4::Bond* Discv4::bond_of(const KadId& id, const addrbook::IpAddress& ip, ba
 
 // ---- requests ----
 
-bool Discv4::send_ping(const KadNode& node, Purpose purpose, base::TimePoint now, std::uint64_t now_unix) {
-    const bool already = std::any_of(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
+bool Discv4::send_ping(const KadNode& node, Purpose purpose, base::TimePoint now, std::uint64_t now_unix,
+                       std::uint64_t request) {
+    auto already = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
         return p.purpose == purpose && p.node.id == node.id && p.node.ip == node.ip;
     });
-    if (already) return true;
+    if (already != m_pending.end()) {
+        // One Ping answers every request for the node; the bound on requests per Ping is max_pending.
+        if (request != 0) {
+            if (already->requests.size() >= m_options.max_pending) return false;
+            already->requests.push_back(request);
+        }
+        return true;
+    }
     if (m_pending.size() >= m_options.max_pending) return false;
     Pending p;
     p.purpose = purpose;
     p.node = node;
     p.deadline = now + m_options.response_timeout;
+    p.sent_at = now;
+    if (request != 0) p.requests.push_back(request);
     send(Ping{.version = 4,
               .from = m_options.self,
               .to = Endpoint{node.ip, node.udp_port, 0},
@@ -155,6 +192,68 @@ bool Discv4::send_ping(const KadNode& node, Purpose purpose, base::TimePoint now
 
 void Discv4::ping(const PublicKey& key, const UdpAddress& to, base::TimePoint now, std::uint64_t now_unix) {
     (void)send_ping(make_node(key, to.ip, to.port, to.port), Purpose::bond, now, now_unix);
+}
+
+std::uint64_t Discv4::ping_request(const PublicKey& key, const UdpAddress& to, base::TimePoint now,
+                                   std::uint64_t now_unix, std::uint16_t tcp_port) {
+    const std::uint64_t request = m_next_request++;
+    const KadNode node = make_node(key, to.ip, to.port, tcp_port != 0 ? tcp_port : to.port);
+    if (!send_ping(node, Purpose::bond, now, now_unix, request)) return 0;
+    return request;
+}
+
+bool Discv4::they_know_us(const KadNode& node, base::TimePoint now) const {
+    auto it = m_bonds.find(node.id);
+    return it != m_bonds.end() && it->second.ip == node.ip && it->second.last_ping &&
+           now - *it->second.last_ping < m_options.bond_expiration;
+}
+
+std::uint64_t Discv4::request_enr(const PublicKey& key, const UdpAddress& to, base::TimePoint now,
+                                  std::uint64_t now_unix, std::uint16_t tcp_port) {
+    if (m_pending.size() + m_delayed.size() >= m_options.max_pending) return 0;
+    const KadNode node = make_node(key, to.ip, to.port, tcp_port != 0 ? tcp_port : to.port);
+    const std::uint64_t request = m_next_request++;
+    if (they_know_us(node, now)) {
+        if (!send_enr_request(node, request, now, now_unix)) return 0;
+        return request;
+    }
+    // geth's ensureBond, as for FindNode: they answer ENRRequests only from nodes they checked.
+    if (!send_ping(node, Purpose::bond, now, now_unix)) return 0;
+    m_delayed.push_back(DelayedFind{node, 0, now + m_options.response_timeout, request});
+    return request;
+}
+
+bool Discv4::send_enr_request(const KadNode& node, std::uint64_t request, base::TimePoint now,
+                              std::uint64_t now_unix) {
+    if (m_pending.size() >= m_options.max_pending) return false;
+    Pending p;
+    p.purpose = Purpose::enr;
+    p.node = node;
+    p.deadline = now + m_options.response_timeout;
+    p.sent_at = now;
+    p.requests.push_back(request);
+    send(EnrRequest{.expiration = expiration(now_unix)}, address_of(node), &p.ping_hash);
+    m_pending.push_back(std::move(p));
+    return true;
+}
+
+void Discv4::send_delayed(const DelayedFind& d, base::TimePoint now, std::uint64_t now_unix) {
+    if (d.enr_request != 0) {
+        if (!send_enr_request(d.node, d.enr_request, now, now_unix)) {
+            Pending failed;
+            failed.purpose = Purpose::enr;
+            failed.node = d.node;
+            failed.requests.push_back(d.enr_request);
+            fail_requests(failed);
+        }
+        return;
+    }
+    auto it = m_lookups.find(d.lookup);
+    if (it == m_lookups.end()) return;
+    if (!send_find_node(d.node, d.lookup, now, now_unix)) {
+        (void)it->second.lookup.on_failure(d.node.id);
+        advance_lookup(d.lookup, now, now_unix);
+    }
 }
 
 bool Discv4::send_find_node(const KadNode& node, std::uint64_t lookup, base::TimePoint now,
@@ -173,10 +272,7 @@ bool Discv4::send_find_node(const KadNode& node, std::uint64_t lookup, base::Tim
 }
 
 void Discv4::query(const KadNode& node, std::uint64_t lookup, base::TimePoint now, std::uint64_t now_unix) {
-    auto it = m_bonds.find(node.id);
-    const bool they_know_us = it != m_bonds.end() && it->second.ip == node.ip && it->second.last_ping &&
-                              now - *it->second.last_ping < m_options.bond_expiration;
-    if (they_know_us) {
+    if (they_know_us(node, now)) {
         if (!send_find_node(node, lookup, now, now_unix)) m_lookups.at(lookup).lookup.on_failure(node.id);
         return;
     }
@@ -186,7 +282,7 @@ void Discv4::query(const KadNode& node, std::uint64_t lookup, base::TimePoint no
         m_lookups.at(lookup).lookup.on_failure(node.id);
         return;
     }
-    m_delayed.push_back(DelayedFind{node, lookup, now + m_options.response_timeout});
+    m_delayed.push_back(DelayedFind{node, lookup, now + m_options.response_timeout, 0});
 }
 
 void Discv4::advance_lookup(std::uint64_t id, base::TimePoint now, std::uint64_t now_unix) {
@@ -201,8 +297,11 @@ void Discv4::advance_lookup(std::uint64_t id, base::TimePoint now, std::uint64_t
 }
 
 void Discv4::finish_find_node(Pending& p, base::TimePoint now, std::uint64_t now_unix) {
-    for (const auto& n : p.received)
+    for (const auto& n : p.received) {
+        emit(Event::Kind::seen, n);
         (void)m_table.add_seen(n, now);
+    }
+    emit(p.answered ? Event::Kind::find_answered : Event::Kind::find_failed, p.node);
     auto it = m_lookups.find(p.lookup);
     if (it == m_lookups.end()) return;
     if (p.answered)
@@ -252,7 +351,11 @@ void Discv4::tick(base::TimePoint now, std::uint64_t now_unix) {
     for (auto& p : due) {
         switch (p.purpose) {
             case Purpose::bond:
-                break;  // not proven: not added
+                fail_requests(p);  // not proven: not added
+                break;
+            case Purpose::enr:
+                fail_requests(p);
+                break;
             case Purpose::revalidate:
                 (void)m_table.revalidation_failed(p.node.id, now);
                 break;
@@ -268,14 +371,8 @@ void Discv4::tick(base::TimePoint now, std::uint64_t now_unix) {
         ready.push_back(d);
         return true;
     });
-    for (const auto& d : ready) {
-        auto it = m_lookups.find(d.lookup);
-        if (it == m_lookups.end()) continue;
-        if (!send_find_node(d.node, d.lookup, now, now_unix)) {
-            (void)it->second.lookup.on_failure(d.node.id);
-            advance_lookup(d.lookup, now, now_unix);
-        }
-    }
+    for (const auto& d : ready)
+        send_delayed(d, now, now_unix);
 
     if (now >= m_next_revalidation) {
         m_next_revalidation = now + m_table.next_revalidate_delay();
@@ -316,7 +413,7 @@ base::Result<void> Discv4::handle_packet(base::ByteView datagram, const UdpAddre
             else if constexpr (std::is_same_v<T, EnrRequest>)
                 return on_enr_request(p, from, now);
             else
-                return base::fail(Errc::unsolicited);  // we send no ENRRequest
+                return on_enr_response(p, m, from, now);
         },
         p.message);
 }
@@ -333,9 +430,10 @@ base::Result<void> Discv4::on_ping(const Packet& packet, const Ping& ping, const
     const KadNode node = make_node(packet.sender, from.ip, from.port, ping.from.tcp_port);
     const bool proven = has_proof(node.id, from.ip, now);
     bond_of(node.id, from.ip, now)->last_ping = now;
-    if (proven)
-        (void)m_table.add_verified(node, now);
-    else
+    emit(Event::Kind::pinged_by, node);
+    if (proven) {
+        if (m_table.add_verified(node, now) == KadTable::AddResult::added) emit(Event::Kind::added, node);
+    } else
         (void)send_ping(node, Purpose::bond, now, now_unix);
 
     // FindNodes that waited for them to check us can go now.
@@ -345,14 +443,8 @@ base::Result<void> Discv4::on_ping(const Packet& packet, const Ping& ping, const
         ready.push_back(d);
         return true;
     });
-    for (const auto& d : ready) {
-        auto it = m_lookups.find(d.lookup);
-        if (it == m_lookups.end()) continue;
-        if (!send_find_node(d.node, d.lookup, now, now_unix)) {
-            (void)it->second.lookup.on_failure(d.node.id);
-            advance_lookup(d.lookup, now, now_unix);
-        }
-    }
+    for (const auto& d : ready)
+        send_delayed(d, now, now_unix);
     return {};
 }
 
@@ -360,17 +452,32 @@ base::Result<void> Discv4::on_pong(const Packet& packet, const Pong& pong, const
                                    base::TimePoint now) {
     const KadId id = node_id(packet.sender);
     auto it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
-        return p.purpose != Purpose::find_node && p.node.id == id && p.node.ip == from.ip &&
-               p.ping_hash == pong.ping_hash;
+        return (p.purpose == Purpose::bond || p.purpose == Purpose::revalidate) && p.node.id == id &&
+               p.node.ip == from.ip && p.ping_hash == pong.ping_hash;
     });
     if (it == m_pending.end()) return base::fail(Errc::unsolicited);
     const Pending p = std::move(*it);
     m_pending.erase(it);
     bond_of(id, from.ip, now)->last_pong = now;
-    if (p.purpose == Purpose::bond)
-        (void)m_table.add_verified(p.node, now);
-    else
+    Event proven;
+    proven.kind = Event::Kind::pong;
+    proven.node = p.node;
+    proven.enr_seq = pong.enr_seq;
+    m_events.push_back(std::move(proven));
+    if (p.purpose == Purpose::bond) {
+        if (m_table.add_verified(p.node, now) == KadTable::AddResult::added) emit(Event::Kind::added, p.node);
+    } else {
         m_table.revalidation_succeeded(p.node);
+    }
+    for (const auto request : p.requests) {
+        Event e;
+        e.kind = Event::Kind::ping_done;
+        e.node = p.node;
+        e.request = request;
+        e.ok = true;
+        e.rtt = now - p.sent_at;
+        m_events.push_back(std::move(e));
+    }
     return {};
 }
 
@@ -398,30 +505,74 @@ base::Result<void> Discv4::on_find_node(const Packet& packet, const FindNode& fi
 base::Result<void> Discv4::on_neighbors(const Packet& packet, const Neighbors& neighbors,
                                         const UdpAddress& from, base::TimePoint now, std::uint64_t now_unix) {
     const KadId id = node_id(packet.sender);
-    auto it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
+    const auto matches = [&](const Pending& p) {
         return p.purpose == Purpose::find_node && p.node.id == id && p.node.ip == from.ip;
-    });
-    if (it == m_pending.end()) return base::fail(Errc::unsolicited);
-    it->answered = true;
+    };
+    if (std::none_of(m_pending.begin(), m_pending.end(), matches)) return base::fail(Errc::unsolicited);
+    std::vector<KadNode> nodes;
     for (const auto& n : neighbors.nodes) {
-        if (it->received.size() >= discovery::kad::k_bucket_size) break;
         // geth's nodeFromRPC: no privileged ports, no relayed LAN/loopback addresses, a valid key.
         if (n.endpoint.udp_port <= 1024 || !may_relay(from.ip, n.endpoint.ip)) continue;
+        if (m_options.ip_allowed && !m_options.ip_allowed(n.endpoint.ip)) continue;
         if (!secp::validate_public_key(n.id).ok()) continue;
-        it->received.push_back(make_node(n.id, n.endpoint.ip, n.endpoint.udp_port, n.endpoint.tcp_port));
+        if (node_id(n.id) == self_id()) continue;  // they name us back: nothing to learn
+        nodes.push_back(make_node(n.id, n.endpoint.ip, n.endpoint.udp_port, n.endpoint.tcp_port));
     }
-    // geth's findnode collects until 16 nodes came; fewer end at the reply deadline.
-    if (it->received.size() >= discovery::kad::k_bucket_size) {
-        Pending p = std::move(*it);
-        m_pending.erase(it);
+    // As geth's reply loop, the answer goes to every FindNode pending at that node: two lookups may ask
+    // the same node at once, and a Neighbors packet does not say which target it answers.
+    std::vector<Pending> complete;
+    for (auto it = m_pending.begin(); it != m_pending.end();) {
+        if (!matches(*it)) {
+            ++it;
+            continue;
+        }
+        it->answered = true;
+        for (const auto& n : nodes) {
+            if (it->received.size() >= discovery::kad::k_bucket_size) break;
+            it->received.push_back(n);
+        }
+        // geth's findnode collects until 16 nodes came; fewer end at the reply deadline.
+        if (it->received.size() >= discovery::kad::k_bucket_size) {
+            complete.push_back(std::move(*it));
+            it = m_pending.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto& p : complete)
         finish_find_node(p, now, now_unix);
-    }
     return {};
 }
 
 base::Result<void> Discv4::on_enr_request(const Packet& packet, const UdpAddress& from, base::TimePoint now) {
     if (!has_proof(node_id(packet.sender), from.ip, now)) return base::fail(Errc::unknown_node);
     send(EnrResponse{.request_hash = packet.hash, .record = m_record}, from);
+    return {};
+}
+
+base::Result<void> Discv4::on_enr_response(const Packet& packet, const EnrResponse& response,
+                                           const UdpAddress& from, base::TimePoint now) {
+    (void)now;
+    const KadId id = node_id(packet.sender);
+    auto it = std::find_if(m_pending.begin(), m_pending.end(), [&](const Pending& p) {
+        return p.purpose == Purpose::enr && p.node.id == id && p.node.ip == from.ip &&
+               p.ping_hash == response.request_hash;
+    });
+    if (it == m_pending.end()) return base::fail(Errc::unsolicited);
+    const Pending p = std::move(*it);
+    m_pending.erase(it);
+    // geth RequestENR: a record of another node is an error (the packet itself is signed by the sender).
+    const bool valid = response.record.node_id() == id;
+    for (const auto request : p.requests) {
+        Event e;
+        e.kind = Event::Kind::enr_done;
+        e.node = p.node;
+        e.request = request;
+        e.ok = valid;
+        if (valid) e.record = response.record;
+        m_events.push_back(std::move(e));
+    }
+    if (!valid) return base::fail(Errc::malformed);
     return {};
 }
 

@@ -64,21 +64,23 @@ std::array<std::uint8_t, 16> FrameCodec::Mac::compute(crypto::AesBlockEncryptor&
     for (std::size_t i = 0; i < 16; ++i)
         block[i] ^= seed[i];
     hash.update(block);
-    const auto digest = hash.digest();
+    current = hash.digest();
     std::array<std::uint8_t, 16> out{};
-    std::copy_n(digest.begin(), 16, out.begin());
+    std::copy_n(current->begin(), 16, out.begin());
     return out;
 }
 
 std::array<std::uint8_t, 16> FrameCodec::Mac::header(crypto::AesBlockEncryptor& cipher,
                                                      std::span<const std::uint8_t, 16> header_ciphertext) {
-    const auto sum = hash.digest();
+    if (!current) current = hash.digest();
+    const auto sum = *current;
     return compute(cipher, std::span<const std::uint8_t, 16>(sum.data(), 16), header_ciphertext);
 }
 
 std::array<std::uint8_t, 16> FrameCodec::Mac::frame(crypto::AesBlockEncryptor& cipher,
                                                     base::ByteView frame_ciphertext) {
     hash.update(frame_ciphertext);
+    current.reset();
     const auto seed = hash.digest();
     const std::span<const std::uint8_t, 16> first(seed.data(), 16);
     return compute(cipher, first, first);
@@ -92,8 +94,8 @@ FrameCodec::FrameCodec(Secrets secrets, Options options)
       m_enc(secrets.aes_secret, k_zero_iv),
       m_dec(secrets.aes_secret, k_zero_iv),
       m_mac_cipher(secrets.mac_secret),
-      m_egress{std::move(secrets.egress_mac)},
-      m_ingress{std::move(secrets.ingress_mac)} {
+      m_egress{std::move(secrets.egress_mac), std::nullopt},
+      m_ingress{std::move(secrets.ingress_mac), std::nullopt} {
     m_options.max_frame_size = std::min(m_options.max_frame_size, k_max_frame_size);
     crypto::wipe(secrets.aes_secret);
     crypto::wipe(secrets.mac_secret);

@@ -12,6 +12,12 @@ namespace {
 constexpr auto k_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 // geth gives a Disconnect one second to be written; we allow a little more on a busy machine.
 constexpr auto k_disconnect_flush_limit = std::chrono::seconds(2);
+// Server::stop parts with every peer within this (geth's Stop waits on its peers' Disconnect writes).
+constexpr auto k_quit_flush_limit = std::chrono::seconds(1);
+// geth defaultDialRatio.
+constexpr std::size_t k_default_dial_ratio = 3;
+// A static redial never comes sooner than this, even with the dial history turned off.
+constexpr auto k_min_static_redial = std::chrono::milliseconds(100);
 
 auto& logger() {
     return base::log::get(base::log::Category::devp2p);
@@ -56,7 +62,76 @@ private:
     const char* m_prefix;
 };
 
+peer::NodeId node_id_of(const secp::PublicKey& key) {
+    return *peer::NodeId::from_bytes(base::ByteView(key));
+}
+
+// geth maxDialedConns / maxInboundConns, and the rest of p2p.Config, as connmgr options.
+connmgr::Options policy_options(const ServerOptions& o) {
+    connmgr::Options c;
+    std::size_t dialed = 0;
+    if (!o.no_dial && o.max_peers > 0) {
+        dialed = o.max_peers / (o.dial_ratio == 0 ? k_default_dial_ratio : o.dial_ratio);
+        if (dialed == 0) dialed = 1;
+    }
+    c.max_outbound = dialed;
+    c.max_inbound = o.max_peers - std::min(dialed, o.max_peers);
+    // 0 would mean "no cap" to connmgr; with max_peers 0 the two limits above are already 0.
+    c.max_connections = o.max_peers;
+    c.max_pending_handshakes = o.max_pending;
+    c.max_inbound_attempts_per_ip = o.inbound_throttle > base::Duration::zero() ? 1 : 0;
+    if (o.inbound_throttle > base::Duration::zero()) c.inbound_attempt_window = o.inbound_throttle;
+    c.throttle_exempt_lan = o.throttle_exempt_lan;
+    c.allow_duplicate_ip = true;  // geth has no per-IP peer limit
+    c.allow_cidrs = o.net_restrict;
+    c.dial_timeout = o.dial_timeout;
+    c.dial_history = o.dial_history;
+    c.redial_jitter = base::Duration::zero();
+    c.static_redial_interval = std::max<base::Duration>(o.dial_history, k_min_static_redial);
+    return c;
+}
+
 }  // namespace
+
+DisconnectReason disconnect_reason_for(std::error_code refusal) {
+    if (refusal.category() != connmgr::Errc_category()) return DisconnectReason::requested;
+    switch (static_cast<connmgr::Errc>(refusal.value())) {
+        case connmgr::Errc::too_many_inbound:
+        case connmgr::Errc::too_many_outbound:
+        case connmgr::Errc::too_many_pending:
+        case connmgr::Errc::too_many_connections:
+        case connmgr::Errc::duplicate_ip:
+        case connmgr::Errc::ip_throttled:
+            return DisconnectReason::too_many_peers;
+        case connmgr::Errc::already_connected:
+            return DisconnectReason::already_connected;
+        case connmgr::Errc::self:
+            return DisconnectReason::self_connection;
+        case connmgr::Errc::ip_not_allowed:
+        case connmgr::Errc::bad_ip:
+            return DisconnectReason::useless_peer;
+    }
+    return DisconnectReason::requested;
+}
+
+peer::PeerAddress to_peer_address(const Enode& node) {
+    return {node_id_of(node.id), node.ip, node.tcp_port};
+}
+
+std::optional<Enode> to_enode(const peer::PeerAddress& address) {
+    const base::ByteView id = address.id.bytes();
+    Enode node;
+    if (id.size() != node.id.size()) return std::nullopt;
+    std::error_code ec;
+    const auto ip = asio::ip::make_address(address.host, ec);
+    if (ec) return std::nullopt;
+    std::copy(id.begin(), id.end(), node.id.begin());
+    node.ip = ip.to_string();
+    node.ipv6 = ip.is_v6();
+    node.tcp_port = address.port;
+    node.udp_port = address.port;
+    return node;
+}
 
 const std::error_category& ServerErrc_category() {
     static const base::MessageCategory category("devp2p-server", describe);
@@ -189,6 +264,10 @@ base::Result<void> Peer::ping() {
 }
 
 void Peer::disconnect(DisconnectReason reason) {
+    part(reason, k_disconnect_flush_limit);
+}
+
+void Peer::part(DisconnectReason reason, base::Duration limit) {
     auto connection = m_connection.lock();
     if (!connection || connection->closed() || m_disconnecting) return;
     // The Disconnect goes out whatever the queue bound: it is the last message.
@@ -198,7 +277,7 @@ void Peer::disconnect(DisconnectReason reason) {
     m_out.emplace_back(record.data().begin(), record.data().end());
     m_queued_bytes += record.size();
     m_disconnecting = true;
-    connection->close_when_flushed(local_disconnect(reason), k_disconnect_flush_limit);
+    connection->close_when_flushed(local_disconnect(reason), limit);
 }
 
 base::Result<void> Peer::on_message(std::uint64_t code, base::ByteView payload, base::TimePoint now) {
@@ -272,10 +351,23 @@ Server::Server(asio::io_context& io, secp::KeyPair key, ServerOptions options, C
       m_key(key),
       m_options(std::move(options)),
       m_callbacks(std::move(callbacks)),
-      m_acceptor(io) {}
+      m_acceptor(io),
+      m_dial_wake(io) {
+    m_connmgr = std::make_unique<connmgr::ConnManager>(
+        policy_options(m_options), m_options.address_source ? *m_options.address_source : m_no_source,
+        m_random, node_id_of(m_key.public_key));
+    for (const auto& node : m_options.static_nodes)
+        m_connmgr->add_static(to_peer_address(node));
+    for (const auto& id : m_options.trusted_nodes)
+        m_connmgr->add_trusted(node_id_of(id));
+}
 
 Server::~Server() {
     stop();
+    // Whatever is still flushing its Disconnect closes now: the callbacks reference this object.
+    const auto connections = m_connections;
+    for (const auto& [connection, peer] : connections)
+        connection->close(make_error_code(ServerErrc::server_stopped));
     *m_alive = false;
 }
 
@@ -291,7 +383,10 @@ Hello Server::our_hello() const {
 }
 
 base::Result<void> Server::start() {
-    if (!m_options.listen) return {};
+    if (!m_options.listen) {
+        asio::co_spawn(m_io, dial_loop(m_alive), asio::detached);
+        return {};
+    }
     std::error_code ec;
     const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(m_options.listen_host, ec),
                                            m_options.listen_port);
@@ -303,6 +398,7 @@ base::Result<void> Server::start() {
     if (ec) return base::fail(ec);
     m_listen_port = m_acceptor.local_endpoint().port();
     asio::co_spawn(m_io, accept_loop(m_alive), asio::detached);
+    asio::co_spawn(m_io, dial_loop(m_alive), asio::detached);
     return {};
 }
 
@@ -311,9 +407,60 @@ void Server::stop() {
     m_stopped = true;
     std::error_code ignored;
     m_acceptor.close(ignored);
+    m_dial_wake.cancel();
     const auto connections = m_connections;
-    for (const auto& [connection, peer] : connections)
-        connection->close(make_error_code(ServerErrc::server_stopped));
+    for (const auto& [connection, peer] : connections) {
+        if (peer->connected()) {
+            peer->part(DisconnectReason::quitting, k_quit_flush_limit);
+        } else if (!peer->m_disconnecting) {
+            connection->close(make_error_code(ServerErrc::server_stopped));
+        }
+    }
+}
+
+void Server::add_static(const Enode& node) {
+    m_connmgr->add_static(to_peer_address(node));
+    wake_dialer();
+}
+
+void Server::add_trusted(const secp::PublicKey& id) {
+    m_connmgr->add_trusted(node_id_of(id));
+}
+
+void Server::wake_dialer() {
+    m_dial_wake.cancel();
+}
+
+std::vector<PeerPtr> Server::peers() const {
+    std::vector<PeerPtr> out;
+    out.reserve(m_peers.size());
+    for (const auto& [id, peer] : m_peers)
+        out.push_back(peer);
+    return out;
+}
+
+void Server::release_inbound_slot(Peer& peer) {
+    if (!peer.m_holds_inbound_slot) return;
+    peer.m_holds_inbound_slot = false;
+    m_connmgr->on_inbound_handshake_finished();
+}
+
+asio::awaitable<void> Server::dial_loop(std::shared_ptr<bool> alive) {
+    while (*alive && !m_stopped) {
+        const base::TimePoint now = base::SteadyClock::now();
+        auto plan = m_connmgr->poll(now);
+        for (auto& address : plan.dial_now) {
+            auto node = to_enode(address);
+            if (!node) {
+                m_connmgr->on_dial_failed(address, now);
+                continue;
+            }
+            asio::co_spawn(m_io, dial_task(std::move(*node), std::move(address), alive), asio::detached);
+        }
+        m_dial_wake.expires_at(plan.wake_at);
+        co_await m_dial_wake.async_wait(k_tuple);
+        if (!*alive) co_return;
+    }
 }
 
 PeerPtr Server::find_peer(const secp::PublicKey& id) const {
@@ -326,12 +473,23 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<bool> alive) {
         auto [ec, socket] = co_await m_acceptor.async_accept(k_tuple);
         if (!*alive || m_stopped || ec == asio::error::operation_aborted) co_return;
         if (ec) continue;
-        const std::size_t pending = m_connections.size() - m_peers.size();
-        if (pending >= m_options.max_pending || m_peers.size() >= m_options.max_peers) {
-            logger().debug("refusing inbound connection: {} pending, {} peers", pending, m_peers.size());
+        std::error_code endpoint_ec;
+        const auto remote = socket.remote_endpoint(endpoint_ec);
+        if (endpoint_ec) continue;
+        // geth checkInboundConn: NetRestrict and the throttle refuse before any handshake, and the
+        // socket is just closed. The peer limits wait for the Hello (trusted nodes pass them).
+        const std::string ip = remote.address().to_string();
+        if (m_callbacks.allow_inbound && !m_callbacks.allow_inbound(ip)) {
+            logger().debug("refusing inbound connection from {}: filtered", ip);
+            continue;
+        }
+        if (auto admitted = m_connmgr->admit_connection(ip, base::SteadyClock::now()); !admitted) {
+            logger().debug("refusing inbound connection from {}: {}", ip, admitted.error().message());
+            if (m_callbacks.on_handshake_failed)
+                m_callbacks.on_handshake_failed(ip + ":" + std::to_string(remote.port()), admitted.error());
             continue;  // the socket closes as it goes out of scope
         }
-        start_connection(std::move(socket), std::nullopt);
+        start_connection(std::move(socket), std::nullopt, std::nullopt, true);
     }
 }
 
@@ -342,14 +500,21 @@ void Server::dial(const Enode& node) {
     };
     if (m_stopped) return fail(ServerErrc::server_stopped);
     if (node.id == m_key.public_key) return fail(ServerErrc::self_dial);
-    if (m_connections.size() - m_peers.size() + m_dialing >= m_options.max_pending ||
+    if (!m_connmgr->ip_allowed(node.ip)) {
+        if (m_callbacks.on_handshake_failed)
+            m_callbacks.on_handshake_failed(address, make_error_code(connmgr::Errc::ip_not_allowed));
+        return;
+    }
+    if (m_connections.size() - m_peers.size() + m_dialing + m_connmgr->dialing_count() >=
+            m_options.max_pending ||
         m_peers.size() >= m_options.max_peers)
         return fail(ServerErrc::too_many_peers);
     ++m_dialing;
-    asio::co_spawn(m_io, dial_task(node, m_alive), asio::detached);
+    asio::co_spawn(m_io, dial_task(node, std::nullopt, m_alive), asio::detached);
 }
 
-asio::awaitable<void> Server::dial_task(Enode node, std::shared_ptr<bool> alive) {
+asio::awaitable<void> Server::dial_task(Enode node, std::optional<peer::PeerAddress> scheduled,
+                                        std::shared_ptr<bool> alive) {
     const std::string address = node.ip + ":" + std::to_string(node.tcp_port);
     std::error_code ec;
     const auto ip = asio::ip::make_address(node.ip, ec);
@@ -357,23 +522,31 @@ asio::awaitable<void> Server::dial_task(Enode node, std::shared_ptr<bool> alive)
         base::fail(ec ? ec : std::make_error_code(std::errc::invalid_argument));
     if (!ec) socket = co_await transport::dial({ip, node.tcp_port}, m_options.dial_timeout);
     if (!*alive) co_return;
-    --m_dialing;
+    if (!scheduled) --m_dialing;
     if (m_stopped) co_return;
     if (!socket) {
         logger().debug("dial {} failed: {}", address, socket.error().message());
+        if (scheduled) {
+            m_connmgr->on_dial_failed(*scheduled, base::SteadyClock::now());
+            wake_dialer();
+        }
         if (m_callbacks.on_handshake_failed) m_callbacks.on_handshake_failed(address, socket.error());
         co_return;
     }
-    start_connection(std::move(*socket), node.id);
+    start_connection(std::move(*socket), node.id, std::move(scheduled), false);
 }
 
-void Server::start_connection(asio::ip::tcp::socket socket, const std::optional<secp::PublicKey>& dialed) {
+void Server::start_connection(asio::ip::tcp::socket socket, const std::optional<secp::PublicKey>& dialed,
+                              std::optional<peer::PeerAddress> scheduled, bool holds_inbound_slot) {
     FrameCodec::Options codec;
     codec.max_frame_size = std::min(m_options.max_message_size, k_max_frame_size);
     codec.max_message_size = m_options.max_message_size;
     std::unique_ptr<transport::SecureChannel> channel =
         dialed ? RlpxChannel::initiator(m_key, *dialed, codec) : RlpxChannel::recipient(m_key, codec);
     auto peer = PeerPtr(new Peer(*this, !dialed));
+    peer->m_holds_inbound_slot = holds_inbound_slot;
+    peer->m_direct = dialed && !scheduled;
+    peer->m_scheduled = std::move(scheduled);
     const base::TimePoint deadline = base::SteadyClock::now() + m_options.handshake_timeout;
     transport::ConnectionOptions options;
     options.handshake_timeout = m_options.handshake_timeout;
@@ -398,22 +571,30 @@ void Server::start_connection(asio::ip::tcp::socket socket, const std::optional<
                                                               std::move(callbacks));
     peer->m_connection = connection;
     const auto& remote = connection->remote_endpoint();
-    peer->m_remote_address = remote.address().to_string() + ":" + std::to_string(remote.port());
+    peer->m_remote_ip = remote.address().to_string();
+    peer->m_remote_address = peer->m_remote_ip + ":" + std::to_string(remote.port());
     m_connections.emplace(connection, peer);
     connection->start(make_error_code(ServerErrc::handshake_timeout));
 }
 
 base::Result<void> Server::on_hello_done(const PeerPtr& peer) {
-    if (peer->m_id == m_key.public_key) {
-        peer->disconnect(DisconnectReason::self_connection);
-        return {};
+    // The handshake is over whatever the verdict: the pending slot goes back now.
+    release_inbound_slot(*peer);
+    // geth postHandshakeChecks: trusted nodes pass the limits; then already connected, self.
+    const peer::NodeId node_id = node_id_of(peer->m_id);
+    const auto direction = peer->m_inbound ? peer::Direction::inbound : peer::Direction::outbound;
+    if (auto admitted = m_connmgr->admit_peer(node_id, peer->m_remote_ip, direction); !admitted) {
+        // dial() is geth's manual dial: outside the dial slots, bounded by max_peers only.
+        const bool direct_within_limit = admitted.error() == connmgr::Errc::too_many_outbound &&
+                                         peer->m_direct && m_peers.size() < m_options.max_peers;
+        if (!direct_within_limit) {
+            logger().debug("refusing peer {}: {}", peer->m_remote_address, admitted.error().message());
+            peer->disconnect(disconnect_reason_for(admitted.error()));
+            return {};
+        }
     }
-    if (m_peers.contains(peer->m_id)) {
-        peer->disconnect(DisconnectReason::already_connected);
-        return {};
-    }
-    if (m_peers.size() >= m_options.max_peers) {
-        peer->disconnect(DisconnectReason::too_many_peers);
+    if (m_callbacks.allow_peer && !m_callbacks.allow_peer(peer)) {
+        peer->disconnect(DisconnectReason::requested);
         return {};
     }
     std::vector<Protocol> ours;
@@ -432,7 +613,9 @@ base::Result<void> Server::on_hello_done(const PeerPtr& peer) {
     peer->m_active = true;
     peer->m_last_receive = now;
     peer->m_next_ping = now + m_options.ping_interval;
+    peer->m_connected_at = now;
     m_peers.emplace(peer->m_id, peer);
+    m_connmgr->on_peer_up(node_id, peer->m_remote_ip, direction, now);
     logger().debug("devp2p peer {} ({}) added: {}", base::to_hex(base::ByteView(peer->m_id).first(8)),
                    peer->m_remote_address, peer->m_remote_hello.client_id);
     if (m_callbacks.on_peer_added) m_callbacks.on_peer_added(peer);
@@ -451,15 +634,23 @@ void Server::on_closed(const PeerPtr& peer, transport::Connection& connection, s
             break;
         }
     }
+    release_inbound_slot(*peer);
+    const base::TimePoint now = base::SteadyClock::now();
     auto it = m_peers.find(peer->m_id);
     if (peer->m_active && it != m_peers.end() && it->second == peer) {
         m_peers.erase(it);
+        m_connmgr->on_peer_down(node_id_of(peer->m_id), now);
+        if (!m_stopped) wake_dialer();
         for (const auto& matched : peer->m_matched) {
             const auto& protocol = m_options.protocols[matched.local_index];
             if (protocol.on_stop) protocol.on_stop(peer, reason);
         }
         if (m_callbacks.on_peer_removed) m_callbacks.on_peer_removed(peer, reason);
         return;
+    }
+    if (peer->m_scheduled) {
+        m_connmgr->on_dial_failed(*peer->m_scheduled, now);
+        if (!m_stopped) wake_dialer();
     }
     logger().debug("devp2p connection {} failed: {}", peer->m_remote_address, reason.message());
     if (m_callbacks.on_handshake_failed) m_callbacks.on_handshake_failed(peer->m_remote_address, reason);

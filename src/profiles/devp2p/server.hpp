@@ -2,6 +2,9 @@
 // RLPx (RlpxChannel over transport::Connection), the Hello exchange under one deadline with the
 // ECIES handshake, Ping/Pong, the read deadline, Disconnect reasons both ways, and the matched
 // subprotocols, each sending and receiving codes relative to its offset (geth's Protocol.Run).
+// Its policies (MaxPeers, MaxPendingPeers, DialRatio, static and trusted nodes, NetRestrict,
+// NoDial, the inbound throttle and the dial history) are those of geth v1.12's p2p.Server and dial
+// scheduler, enforced by the shared connmgr::ConnManager the server drives.
 // Network thread only (the io_context's thread). Peers are shared_ptr; a closed peer's sends fail.
 #pragma once
 #include <asio.hpp>
@@ -16,7 +19,9 @@
 #include "base/bytes.hpp"
 #include "base/clock.hpp"
 #include "base/error.hpp"
+#include "base/random.hpp"
 #include "base/result.hpp"
+#include "connmgr/conn_manager.hpp"
 #include "profiles/devp2p/base_protocol.hpp"
 #include "profiles/devp2p/enode.hpp"
 #include "profiles/devp2p/rlpx_frame.hpp"
@@ -83,7 +88,41 @@ struct ServerOptions {
     /// geth disconnects a peer sharing no protocol (useless_peer); diagnostic tools (rlpx ping)
     /// keep it to read its Hello.
     bool require_shared_protocol = true;
+
+    // ---- policies (geth p2p.Config), enforced through connmgr::ConnManager ----
+    // max_peers is geth's MaxPeers (trusted nodes excepted) and max_pending its MaxPendingPeers
+    // (inbound handshakes plus dials in flight).
+    /// geth DialRatio: the scheduler dials at most max_peers / dial_ratio peers and inbound peers
+    /// take the rest; 0 means geth's default 3.
+    std::size_t dial_ratio = 3;
+    /// geth NoDial: the scheduler dials nobody but the static nodes.
+    bool no_dial = false;
+    /// geth StaticNodes: dialled at start and redialled whenever they drop, never given up.
+    std::vector<Enode> static_nodes;
+    /// geth TrustedNodes: admitted over max_peers and the dial ratio, inbound or outbound.
+    std::vector<secp::PublicKey> trusted_nodes;
+    /// geth NetRestrict: CIDRs; connections from and dials to other addresses are refused.
+    /// A malformed entry makes the constructor throw std::invalid_argument.
+    std::vector<std::string> net_restrict;
+    /// geth inboundThrottleTime: one inbound attempt per IP within this; 0 disables the throttle.
+    base::Duration inbound_throttle = std::chrono::seconds(30);
+    /// geth exempts LAN and loopback addresses from the throttle; false throttles them too.
+    bool throttle_exempt_lan = true;
+    /// geth dialHistoryExpiration: an address is not redialled within this of its last dial, static
+    /// nodes included (30 s + 5 s).
+    base::Duration dial_history = std::chrono::seconds(35);
+    /// Where dynamic dials come from (geth: the discovery iterator); nullptr: static nodes and
+    /// dial() only. Must outlive the server.
+    connmgr::AddressSource* address_source = nullptr;
 };
+
+/// The Disconnect reason geth sends for a connmgr refusal (too_many_peers, already_connected,
+/// self_connection, useless_peer for an address outside NetRestrict).
+DisconnectReason disconnect_reason_for(std::error_code connmgr_refusal);
+/// connmgr's form of a devp2p node: the 64-byte public key as NodeId, its IP and TCP port.
+peer::PeerAddress to_peer_address(const Enode& node);
+/// Back again; nullopt when the ID is not 64 bytes or the host is not an IP literal.
+std::optional<Enode> to_enode(const peer::PeerAddress& address);
 
 class Server;
 
@@ -95,6 +134,10 @@ public:
     [[nodiscard]] bool inbound() const { return m_inbound; }
     [[nodiscard]] bool connected() const;
     [[nodiscard]] std::string remote_address() const { return m_remote_address; }
+    /// The remote IP alone (no port).
+    [[nodiscard]] std::string remote_ip() const { return m_remote_ip; }
+    /// When the Hello exchange completed.
+    [[nodiscard]] base::TimePoint connected_at() const { return m_connected_at; }
     /// The reason the peer gave in its Disconnect, if it sent one.
     [[nodiscard]] std::optional<std::uint8_t> remote_reason() const { return m_remote_reason; }
     /// Pongs received (tests).
@@ -113,13 +156,19 @@ private:
     Peer(Server& server, bool inbound) : m_server(&server), m_inbound(inbound) {}
 
     base::Result<void> queue(std::uint64_t wire_code, base::ByteView payload);
+    void part(DisconnectReason reason, base::Duration flush_limit);
     base::Result<void> on_message(std::uint64_t code, base::ByteView payload, base::TimePoint now);
     base::Result<void> on_hello(base::ByteView payload);
 
     Server* m_server;
     bool m_inbound;
+    bool m_holds_inbound_slot = false;             // admit_connection counted it as pending
+    std::optional<peer::PeerAddress> m_scheduled;  // a dial the ConnManager planned
+    bool m_direct = false;                         // a dial() request, outside the dial slots
+    base::TimePoint m_connected_at{};
     std::weak_ptr<transport::Connection> m_connection;
     std::string m_remote_address;
+    std::string m_remote_ip;
     secp::PublicKey m_id{};
     Hello m_remote_hello;
     bool m_active = false;         // Hello exchange done
@@ -141,6 +190,10 @@ public:
         std::function<void(const PeerPtr&, std::error_code reason)> on_peer_removed;
         /// A connection that failed before becoming a peer (handshake, Hello, no shared protocol).
         std::function<void(const std::string& address, std::error_code reason)> on_handshake_failed;
+        /// Optional (bans): false refuses an accepted socket from `ip` before any handshake.
+        std::function<bool(const std::string& ip)> allow_inbound;
+        /// Optional (bans): false disconnects a peer after its Hello with Disconnect(requested).
+        std::function<bool(const PeerPtr&)> allow_peer;
     };
 
     Server(asio::io_context& io, secp::KeyPair key, ServerOptions options, Callbacks callbacks = {});
@@ -148,19 +201,32 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    /// Binds the listener (if options.listen) and starts accepting.
+    /// Binds the listener (if options.listen), starts accepting and starts the dial scheduler.
     base::Result<void> start();
-    /// Closes the listener and every connection at once (server_stopped); to part politely, call
-    /// Peer::disconnect(quitting) on each peer and let the io_context run first.
+    /// Parts politely, as geth does: closes the listener, stops dialling, sends Disconnect(quitting)
+    /// to every peer and closes each once that is written (1 s at most); handshakes in progress
+    /// close at once. Run the io_context until connection_count() is 0 (bounded by that second)
+    /// before destroying the server; the destructor closes whatever is left at once.
     void stop();
-    /// Dials `node`; completion is reported through the callbacks.
+    /// Dials `node` now, outside the scheduler's dial slots (still bounded by max_peers and
+    /// max_pending); completion is reported through the callbacks.
     void dial(const Enode& node);
+    /// Adds a static node at run time (geth AddPeer): dialled at once, redialled after each drop.
+    void add_static(const Enode& node);
+    /// Adds a trusted node at run time (geth AddTrustedPeer).
+    void add_trusted(const secp::PublicKey& id);
+    /// The address source learnt something: poll the scheduler now.
+    void wake_dialer();
 
     [[nodiscard]] std::uint16_t listen_port() const { return m_listen_port; }
     [[nodiscard]] const secp::KeyPair& key() const { return m_key; }
     [[nodiscard]] const ServerOptions& options() const { return m_options; }
     [[nodiscard]] std::size_t peer_count() const { return m_peers.size(); }
+    /// Connections of any state (handshakes included).
+    [[nodiscard]] std::size_t connection_count() const { return m_connections.size(); }
     [[nodiscard]] PeerPtr find_peer(const secp::PublicKey& id) const;
+    [[nodiscard]] std::vector<PeerPtr> peers() const;
+    [[nodiscard]] const connmgr::ConnManager& conn_manager() const { return *m_connmgr; }
     [[nodiscard]] Hello our_hello() const;
     /// Test hook: runs an established RLPx connection's channel before the Hello goes out.
     std::function<void(transport::Connection&)> on_established_for_test;
@@ -170,8 +236,13 @@ private:
     friend class PeerSession;
 
     asio::awaitable<void> accept_loop(std::shared_ptr<bool> alive);
-    asio::awaitable<void> dial_task(Enode node, std::shared_ptr<bool> alive);
-    void start_connection(asio::ip::tcp::socket socket, const std::optional<secp::PublicKey>& dialed);
+    asio::awaitable<void> dial_loop(std::shared_ptr<bool> alive);
+    /// `scheduled`: the ConnManager planned this dial (else it is a direct dial()).
+    asio::awaitable<void> dial_task(Enode node, std::optional<peer::PeerAddress> scheduled,
+                                    std::shared_ptr<bool> alive);
+    void start_connection(asio::ip::tcp::socket socket, const std::optional<secp::PublicKey>& dialed,
+                          std::optional<peer::PeerAddress> scheduled, bool holds_inbound_slot);
+    void release_inbound_slot(Peer& peer);
     /// Hello checked: admits the peer (or disconnects it with a reason).
     base::Result<void> on_hello_done(const PeerPtr& peer);
     void on_closed(const PeerPtr& peer, transport::Connection& connection, std::error_code reason);
@@ -184,7 +255,11 @@ private:
     std::uint16_t m_listen_port = 0;
     bool m_stopped = false;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
-    std::size_t m_dialing = 0;
+    std::size_t m_dialing = 0;  // direct dials still connecting
+    base::Random m_random;
+    connmgr::FixedAddressSource m_no_source;
+    std::unique_ptr<connmgr::ConnManager> m_connmgr;
+    asio::steady_timer m_dial_wake;
     std::map<std::shared_ptr<transport::Connection>, PeerPtr> m_connections;
     std::map<secp::PublicKey, PeerPtr> m_peers;
 };

@@ -6,7 +6,9 @@
 #include <future>
 #include <thread>
 
+#include "addrbook/netgroup.hpp"
 #include "profiles/bitcoin/node.hpp"
+#include "profiles/bitcoin/wire.hpp"
 
 namespace peerlink::bitcoin {
 namespace {
@@ -90,6 +92,42 @@ public:
         send("version", v);
         send("verack", Verack{});
     }
+    /// Version, then (if asked) sendaddrv2, then verack.
+    void handshake_with_addrv2() {
+        Version v;
+        v.version = 70016;
+        v.timestamp = now_from_clocks().unix_seconds;
+        v.nonce = 0x0badcafe12345678ULL;
+        v.user_agent = "/raw:0/";
+        v.relay = true;
+        send("version", v);
+        send("sendaddrv2", SendAddrV2{});
+        send("verack", Verack{});
+    }
+    /// The first message with `command` the node sends within `limit`.
+    std::optional<Message> receive(std::string_view command, base::Duration limit) {
+        m_socket.non_blocking(true);
+        const auto end = base::SteadyClock::now() + limit;
+        std::array<std::uint8_t, 4096> buffer{};
+        while (base::SteadyClock::now() < end) {
+            while (true) {
+                auto frame = m_reader.next();
+                if (!frame.ok() || !*frame) break;
+                if ((*frame)->command != command) continue;
+                auto message = decode_message((*frame)->command, (*frame)->payload, true);
+                if (message.ok()) return std::move(*message);
+            }
+            std::error_code ec;
+            const auto n = m_socket.read_some(asio::buffer(buffer), ec);
+            if (ec == asio::error::would_block) {
+                std::this_thread::sleep_for(10ms);
+                continue;
+            }
+            if (ec) return std::nullopt;
+            m_reader.append(base::ByteView(buffer.data(), n));
+        }
+        return std::nullopt;
+    }
     /// True once the peer closed the connection, false if `limit` passed first.
     bool closed_within(base::Duration limit) {
         m_socket.non_blocking(true);
@@ -110,6 +148,7 @@ public:
 private:
     asio::io_context m_io;
     asio::ip::tcp::socket m_socket;
+    FrameReader m_reader{{.magic = regtest().magic, .max_payload = k_default_max_payload}};
 };
 
 TEST_F(BitcoinNodeLoopback, HandshakeBothWaysAndAddressesExchanged) {
@@ -289,6 +328,207 @@ TEST_F(BitcoinNodeLoopback, PermanentPeerRetriedWithLinearBackoffUpToTheCap) {
             EXPECT_GE(gap, expected[i] - 10ms) << i;
             EXPECT_LT(gap, expected[i] + 300ms) << i;
         }
+        return 0;
+    });
+}
+
+TEST_F(BitcoinNodeLoopback, AnnouncedInventoryIsTrickledOnceAndNeverEchoed) {
+    auto options = loopback_options();
+    options.target_outbound = 0;
+    options.trickle.inbound_interval = 200ms;
+    options.trickle.outbound_interval = 200ms;
+    Node& a = make_node(options);
+    Node& b = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    ASSERT_TRUE(b.start().ok());
+    std::vector<InvVect> b_heard;
+    std::vector<InvVect> a_heard;
+    b.on_inventory = [&](const PeerSummary&, const std::vector<InvVect>& items) {
+        b_heard.insert(b_heard.end(), items.begin(), items.end());
+    };
+    a.on_inventory = [&](const PeerSummary&, const std::vector<InvVect>& items) {
+        a_heard.insert(a_heard.end(), items.begin(), items.end());
+    };
+    b.add_permanent({"127.0.0.1", a.listen_port()});
+    run();
+    ASSERT_TRUE(wait_for([&] { return a.peers().size() == 1 && b.peers().size() == 1; }));
+    InvVect tx;
+    tx.type = k_msg_wtx;
+    tx.hash.fill(0x5a);
+    EXPECT_EQ(on_io([&] { return a.announce(tx); }), 1u);
+    EXPECT_EQ(on_io([&] { return a.announce(tx); }), 0u);  // queued or sent already: once per peer
+    ASSERT_TRUE(wait_for([&] { return !b_heard.empty(); }));
+    // b learnt from a's inv that a has it: b's own announcement does not go back to a.
+    EXPECT_EQ(on_io([&] { return b.announce(tx); }), 0u);
+    std::this_thread::sleep_for(600ms);
+    on_io([&] {
+        EXPECT_EQ(b_heard, std::vector<InvVect>{tx});
+        EXPECT_TRUE(a_heard.empty());
+        EXPECT_EQ(a.message_counts().sent[Message(Inv{}).index()], 1u);  // one inv, one item
+        EXPECT_EQ(b.message_counts().received[Message(Inv{}).index()], 1u);
+        return 0;
+    });
+}
+
+TEST_F(BitcoinNodeLoopback, AddressesGoOutAsAddrV2ToPeersThatSentSendAddrV2) {
+    auto options = loopback_options();
+    options.target_outbound = 0;
+    Node& a = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    run();
+    // After the handshake a advertises its own address: addrv2 to a BIP155 peer, addr otherwise.
+    RawPeer v2(a.listen_port());
+    v2.handshake_with_addrv2();
+    const auto advertised = v2.receive("addrv2", 5s);
+    ASSERT_TRUE(advertised);
+    const auto& entries = std::get<AddrV2>(*advertised).entries;
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].network, static_cast<std::uint8_t>(Bip155Net::ipv4));
+    EXPECT_EQ(entries[0].addr, (base::Bytes{127, 0, 0, 1}));
+    EXPECT_EQ(entries[0].port, a.listen_port());
+
+    RawPeer v1(a.listen_port());
+    v1.handshake();
+    const auto legacy = v1.receive("addr", 5s);
+    ASSERT_TRUE(legacy);
+    ASSERT_EQ(std::get<Addr>(*legacy).entries.size(), 1u);
+    EXPECT_EQ(std::get<Addr>(*legacy).entries[0].addr.ip, ipv4_mapped(127, 0, 0, 1));
+}
+
+TEST_F(BitcoinNodeLoopback, ConnectOnlyNodeNeverDialsTheBook) {
+    auto options = loopback_options();
+    options.dial_from_book = false;
+    Node& a = make_node(options);
+    auto other = loopback_options();
+    other.target_outbound = 0;
+    Node& b = make_node(other);
+    ASSERT_TRUE(a.start().ok());
+    ASSERT_TRUE(b.start().ok());
+    a.book().add_address({"", "127.0.0.1", b.listen_port()}, "seed", base::SteadyClock::now());
+    run();
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(on_io([&] { return b.inbound_count(); }), 0u);
+    // Its permanent peers are still dialled.
+    on_io([&] {
+        a.add_permanent({"127.0.0.1", b.listen_port()});
+        return 0;
+    });
+    EXPECT_TRUE(wait_for([&] { return b.inbound_count() == 1; }));
+}
+
+TEST_F(BitcoinNodeLoopback, DisconnectByIdAndByIp) {
+    auto options = loopback_options();
+    options.target_outbound = 0;
+    Node& a = make_node(options);
+    Node& b = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    ASSERT_TRUE(b.start().ok());
+    b.add_permanent({"127.0.0.1", a.listen_port()});
+    run();
+    ASSERT_TRUE(wait_for([&] { return a.peers().size() == 1; }));
+    const auto first = on_io([&] { return a.peers().at(0); });
+    EXPECT_GE(first.id, 1u);
+    EXPECT_GT(first.connected_since.time_since_epoch().count(), 0);
+    EXPECT_FALSE(on_io([&] { return a.disconnect_id(first.id + 100); }));
+    EXPECT_TRUE(on_io([&] { return a.disconnect_id(first.id); }));
+    // b redials (permanent); the new connection gets a new id.
+    ASSERT_TRUE(wait_for([&] { return a.peers().size() == 1 && a.peers().at(0).id != first.id; }));
+    EXPECT_EQ(on_io([&] { return a.disconnect_ip("::ffff:127.0.0.1"); }), 1u);
+    EXPECT_TRUE(wait_for([&] { return a.inbound_count() == 0 || a.peers().at(0).id > first.id + 1; }));
+}
+
+TEST_F(BitcoinNodeLoopback, AnOperatorBanHoldsOffAPermanentPeer) {
+    auto options = loopback_options();
+    options.target_outbound = 0;
+    Node& a = make_node(options);
+    Node& b = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    ASSERT_TRUE(b.start().ok());
+    b.add_permanent({"127.0.0.1", a.listen_port()});
+    run();
+    ASSERT_TRUE(wait_for([&] { return b.peers().size() == 1; }));
+    on_io([&] {
+        b.book().ban("127.0.0.1", base::SteadyClock::now(), 1h);
+        return b.disconnect_ip("127.0.0.1");
+    });
+    // retry_step is 200 ms here: without the ban check b would be back within a second.
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_EQ(on_io([&] { return a.inbound_count(); }), 0u);
+    on_io([&] { return b.book().unban("127.0.0.1"); });
+    EXPECT_TRUE(wait_for([&] { return b.peers().size() == 1; }));
+}
+
+TEST_F(BitcoinNodeLoopback, DnsSeedsGoThroughTheResolverHookOnlyWithAnEmptyBook) {
+    auto options = loopback_options();
+    options.network = &mainnet();
+    options.target_outbound = 0;  // nothing is dialled: the seeded addresses are not ours
+    options.seeds.dns_seeds = true;
+    Node& a = make_node(options);
+    std::vector<std::string> asked;
+    a.set_resolver([&](const std::string& host, std::function<void(std::vector<std::string>)> done) {
+        asked.push_back(host);
+        done({"10.1." + std::to_string(asked.size()) + ".1", "10.1." + std::to_string(asked.size()) + ".2"});
+    });
+    ASSERT_TRUE(a.start().ok());
+    run();
+    ASSERT_TRUE(wait_for([&] { return asked.size() == mainnet().dns_seeds.size(); }));
+    on_io([&] {
+        EXPECT_EQ(asked.front(), "seed.bitcoin.sipa.be");
+        // Every answer was offered to the book; a few may lose a bucket-slot collision.
+        EXPECT_EQ(a.stats().seeded_from_dns, a.book().size());
+        EXPECT_GE(a.book().size(), asked.size());
+        a.book().for_each_address([](const addrbook::NetAddress& address) {
+            EXPECT_EQ(address.ip.rfind("10.1.", 0), 0u);
+            EXPECT_EQ(address.port, 8333);
+        });
+        return 0;
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(on_io([&] { return asked.size(); }), mainnet().dns_seeds.size());  // once
+
+    // A node whose book is not empty does not ask.
+    auto second = options;
+    Node& b = make_node(second);
+    std::size_t b_asked = 0;
+    b.set_resolver([&](const std::string&, std::function<void(std::vector<std::string>)> done) {
+        ++b_asked;
+        done({});
+    });
+    on_io([&] {
+        b.book().add_address({"", "10.9.9.9", 8333}, "seed", base::SteadyClock::now());
+        EXPECT_TRUE(b.start().ok());
+        return 0;
+    });
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(on_io([&] { return b_asked; }), 0u);
+}
+
+TEST_F(BitcoinNodeLoopback, FixedSeedsFillAnEmptyBookWhenDnsSeedingIsOff) {
+    auto options = loopback_options();
+    options.network = &mainnet();
+    options.book.strict = true;
+    options.target_outbound = 0;
+    options.seeds.dns_seeds = false;
+    options.seeds.fixed_seeds = true;
+    Node& a = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    run();
+    ASSERT_TRUE(wait_for([&] { return a.stats().seeded_from_fixed > 0; }));
+    on_io([&] {
+        // Every fixed seed was offered; a few may lose a bucket-slot collision.
+        EXPECT_EQ(a.stats().seeded_from_fixed, a.book().size());
+        EXPECT_GE(a.book().size(), mainnet().fixed_seeds.size() / 2);
+        a.book().for_each_address([](const addrbook::NetAddress& address) {
+            const auto* network = &mainnet();
+            bool listed = false;
+            for (const auto& entry : network->fixed_seeds) {
+                const auto endpoint = Endpoint::parse(entry);
+                listed = listed || (endpoint && endpoint->port == address.port &&
+                                    addrbook::IpAddress::parse(endpoint->host) ==
+                                        addrbook::IpAddress::parse(address.ip));
+            }
+            EXPECT_TRUE(listed) << address.to_string();
+        });
         return 0;
     });
 }

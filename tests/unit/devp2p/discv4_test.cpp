@@ -626,5 +626,119 @@ TEST(Discv4, LookupEndsWhenQueriedNodesAreSilent) {
     EXPECT_TRUE(sim.at(0).take_lookup_result(id)->empty());
 }
 
+TEST(Discv4, ConcurrentLookupsAskingOneNodeBothGetItsAnswer) {
+    Sim sim(6);
+    for (std::size_t i = 2; i < 6; ++i)
+        sim.ping(i, 1);
+    sim.ping(0, 1);
+    sim.run_for(2s);
+    ASSERT_EQ(sim.at(0).table().size(), 1u);  // node 0 knows node 1 only
+    // Both lookups ask node 1 at once; a Neighbors packet does not say which FindNode it answers.
+    const auto a = sim.lookup(0, sim.at(2).public_key());
+    const auto b = sim.lookup(0, sim.at(3).public_key());
+    sim.run_for(10s);
+    const auto ra = sim.at(0).take_lookup_result(a);
+    const auto rb = sim.at(0).take_lookup_result(b);
+    ASSERT_TRUE(ra && rb);
+    const auto has = [](const std::vector<discovery::KadNode>& r, const KadId& id) {
+        return std::any_of(r.begin(), r.end(), [&](const discovery::KadNode& n) { return n.id == id; });
+    };
+    EXPECT_TRUE(has(*ra, sim.at(2).self_id()));
+    EXPECT_TRUE(has(*rb, sim.at(3).self_id()));
+}
+
+TEST(Discv4, PingRequestAndEnrRequestReportTheirOutcome) {
+    const auto now = base::TimePoint{} + 1h;
+    const std::uint64_t unix_now = k_unix_start;
+    base::Random random(7);
+    const auto keys = secp::generate();
+    Options options;
+    options.self = Endpoint{addr(1).ip, 30303, 30303};
+    Discv4 d(keys.secret_key, options, random, now);
+    Prober p;
+
+    // request_enr on a node that may not know us: a Ping first, the ENRRequest once it pinged back.
+    const auto request = d.request_enr(p.keys.public_key, p.address, now, unix_now);
+    ASSERT_NE(request, 0u);
+    auto out = p.read(d);
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_TRUE(std::holds_alternative<Ping>(out[0].message));
+    ASSERT_TRUE(p.send(d, Pong{.to = {}, .ping_hash = out[0].hash, .expiration = unix_now + 20, .enr_seq = 3},
+                       now, unix_now)
+                    .ok());
+    ASSERT_TRUE(p.send(d,
+                       Ping{.version = 4,
+                            .from = Endpoint{p.address.ip, p.address.port, 0},
+                            .to = {},
+                            .expiration = unix_now + 20,
+                            .enr_seq = std::nullopt},
+                       now, unix_now)
+                    .ok());
+    out = p.read(d);
+    ASSERT_EQ(out.size(), 2u);
+    ASSERT_TRUE(std::holds_alternative<Pong>(out[0].message));
+    ASSERT_TRUE(std::holds_alternative<EnrRequest>(out[1].message));
+    auto record = enr::Record::sign_endpoint(p.keys.secret_key, 3, p.address.ip, 0, p.address.port);
+    ASSERT_TRUE(record.ok());
+    ASSERT_TRUE(p.send(d, EnrResponse{.request_hash = out[1].hash, .record = *record}, now, unix_now).ok());
+    // A second answer matches nothing.
+    EXPECT_FALSE(p.send(d, EnrResponse{.request_hash = out[1].hash, .record = *record}, now, unix_now).ok());
+
+    bool pong = false, added = false, pinged = false, enr = false;
+    for (const auto& e : d.take_events()) {
+        if (e.kind == Event::Kind::pong) {
+            pong = true;
+            EXPECT_EQ(e.enr_seq, std::optional<std::uint64_t>(3));
+        }
+        added = added || e.kind == Event::Kind::added;
+        pinged = pinged || e.kind == Event::Kind::pinged_by;
+        if (e.kind == Event::Kind::enr_done) {
+            enr = true;
+            EXPECT_EQ(e.request, request);
+            EXPECT_TRUE(e.ok);
+            ASSERT_TRUE(e.record.has_value());
+            EXPECT_EQ(*e.record, *record);
+        }
+    }
+    EXPECT_TRUE(pong && added && pinged && enr);
+
+    // ENRResponse with another node's record: the request fails.
+    const auto again = d.request_enr(p.keys.public_key, p.address, now, unix_now);
+    out = p.read(d);
+    ASSERT_EQ(out.size(), 1u);  // they know us now: the ENRRequest goes at once
+    ASSERT_TRUE(std::holds_alternative<EnrRequest>(out[0].message));
+    auto other = enr::Record::sign_endpoint(secp::generate().secret_key, 1, p.address.ip, 0, p.address.port);
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(p.send(d, EnrResponse{.request_hash = out[0].hash, .record = *other}, now, unix_now).ok());
+    auto events = d.take_events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].kind, Event::Kind::enr_done);
+    EXPECT_EQ(events[0].request, again);
+    EXPECT_FALSE(events[0].ok);
+
+    // ping_request: answered with an RTT, or failed at the deadline.
+    const auto ping = d.ping_request(p.keys.public_key, p.address, now, unix_now);
+    out = p.read(d);
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_TRUE(p.send(d,
+                       Pong{.to = {}, .ping_hash = out[0].hash, .expiration = unix_now + 20, .enr_seq = {}},
+                       now + 40ms, unix_now)
+                    .ok());
+    events = d.take_events();
+    const auto done = std::find_if(events.begin(), events.end(),
+                                   [](const Event& e) { return e.kind == Event::Kind::ping_done; });
+    ASSERT_NE(done, events.end());
+    EXPECT_EQ(done->request, ping);
+    EXPECT_TRUE(done->ok);
+    EXPECT_EQ(done->rtt, 40ms);
+    const auto lost = d.ping_request(p.keys.public_key, p.address, now, unix_now);
+    (void)p.read(d);
+    d.tick(now + 1s, unix_now + 1);
+    events = d.take_events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].request, lost);
+    EXPECT_FALSE(events[0].ok);
+}
+
 }  // namespace
 }  // namespace peerlink::devp2p::discv4
