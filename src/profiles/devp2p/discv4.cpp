@@ -115,6 +115,18 @@ KadTable::AddResult Discv4::add_seed(const KadNode& node, base::TimePoint now) {
     return m_table.add_seen(node, now);
 }
 
+void Discv4::restore_bond(const KadId& id, const addrbook::IpAddress& ip,
+                          std::optional<base::TimePoint> last_pong, std::optional<base::TimePoint> last_ping,
+                          base::TimePoint now) {
+    const auto live = [&](const std::optional<base::TimePoint>& t) {
+        return t && *t <= now && now - *t < m_options.bond_expiration;
+    };
+    if (!live(last_pong) && !live(last_ping)) return;
+    Bond* bond = bond_of(id, ip, now);
+    if (live(last_pong) && (!bond->last_pong || *bond->last_pong < *last_pong)) bond->last_pong = last_pong;
+    if (live(last_ping) && (!bond->last_ping || *bond->last_ping < *last_ping)) bond->last_ping = last_ping;
+}
+
 void Discv4::send(const Message& message, const UdpAddress& to, Hash* hash) {
     auto encoded = encode(message, m_key);
     if (!encoded.ok()) return;  // only Neighbors above 12 nodes can fail, and we split those

@@ -100,6 +100,13 @@ public:
     /// A node from elsewhere (bootnode, node database): added to the table unverified (geth
     /// addSeenNode), so that lookups can start from it.
     discovery::KadTable::AddResult add_seed(const discovery::KadNode& node, base::TimePoint now);
+    /// Endpoint proofs remembered from an earlier run (geth keeps them in its node database):
+    /// `last_pong` (they proved their endpoint to us) and `last_ping` (they hold our proof), each
+    /// ignored when absent or older than bond_expiration. A restarted node can then answer and ask
+    /// FindNode without pinging again.
+    void restore_bond(const discovery::KadId& id, const addrbook::IpAddress& ip,
+                      std::optional<base::TimePoint> last_pong, std::optional<base::TimePoint> last_ping,
+                      base::TimePoint now);
     /// Removes a node from the table (geth: after maxFindnodeFailures); false if absent.
     bool remove_node(const discovery::KadId& id) { return m_table.remove(id); }
     /// Events since the last call.

@@ -414,6 +414,13 @@ void Discv4Service::load_seeds() {
                                .udp_port = e.udp_port,
                                .tcp_port = e.tcp_port};
             if (m_core->add_seed(node, now) == discovery::KadTable::AddResult::added) ++seeded;
+            // The stored proofs, on the steady clock (a time ahead of ours is ignored).
+            const std::uint64_t unix_now = now_unix();
+            const auto steady = [&](std::uint64_t unix_time) -> std::optional<base::TimePoint> {
+                if (unix_time == 0 || unix_time > unix_now) return std::nullopt;
+                return now - std::chrono::seconds(unix_now - unix_time);
+            };
+            m_core->restore_bond(node.id, e.ip, steady(e.last_pong), steady(e.last_ping), now);
         }
     for (const auto& boot : m_options.bootnodes)
         if (auto node = to_node(boot)) (void)m_core->add_seed(*node, now);

@@ -554,6 +554,43 @@ TEST(Discv4, BondedFindNodeGetsNeighborsSplitByTwelve) {
     EXPECT_EQ(response.record.udp_port(), std::optional<std::uint16_t>(30303));
 }
 
+TEST(Discv4, RestoredBondsAnswerAndAskFindNodeWithoutANewPing) {
+    Sim sim(1);
+    Prober p;
+    const auto prober_id = node_id(p.keys.public_key);
+    const discovery::KadNode prober{.id = prober_id,
+                                    .key = base::Bytes(p.keys.public_key.begin(), p.keys.public_key.end()),
+                                    .ip = p.address.ip,
+                                    .udp_port = p.address.port,
+                                    .tcp_port = 0};
+    // Proofs older than the bond expiration (24 h) are ignored: FindNode still goes unanswered.
+    sim.at(0).restore_bond(prober_id, p.address.ip, sim.now() - 25h, sim.now() - 25h, sim.now());
+    EXPECT_EQ(p.send(sim.at(0), FindNode{.target = p.keys.public_key, .expiration = sim.unix_now() + 20},
+                     sim.now(), sim.unix_now())
+                  .error(),
+              make_error_code(Errc::unknown_node));
+    // Proofs from an earlier run (an hour ago): the node answers at once ...
+    sim.at(0).restore_bond(prober_id, p.address.ip, sim.now() - 1h, sim.now() - 1h, sim.now());
+    ASSERT_TRUE(p.send(sim.at(0), FindNode{.target = p.keys.public_key, .expiration = sim.unix_now() + 20},
+                       sim.now(), sim.unix_now())
+                    .ok());
+    for (const auto& reply : p.read(sim.at(0)))
+        EXPECT_TRUE(std::holds_alternative<Neighbors>(reply.message));
+    // ... and a lookup asks the restored node with FindNode, not a Ping first.
+    ASSERT_EQ(sim.at(0).add_seed(prober, sim.now()), discovery::KadTable::AddResult::added);
+    ASSERT_TRUE(sim.at(0).start_lookup(secp::generate().public_key, sim.now(), sim.unix_now()));
+    const auto asked = p.read(sim.at(0));
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_TRUE(std::holds_alternative<FindNode>(asked[0].message));
+    // A proof for another IP does not carry over (proofs are per endpoint).
+    Sim other(1);
+    other.at(0).restore_bond(prober_id, addr(99).ip, other.now() - 1h, other.now() - 1h, other.now());
+    EXPECT_EQ(p.send(other.at(0), FindNode{.target = p.keys.public_key, .expiration = other.unix_now() + 20},
+                     other.now(), other.unix_now())
+                  .error(),
+              make_error_code(Errc::unknown_node));
+}
+
 TEST(Discv4, RevalidationDropsANodeThatStoppedAnswering) {
     Sim sim(2);
     sim.ping(0, 1);
