@@ -360,22 +360,7 @@ void Devp2pNode::stop() {
 
 template <typename Fn>
 auto Devp2pNode::on_network(Fn fn) -> decltype(fn()) {
-    using R = decltype(fn());
-    if (!m_started || m_stopped || std::this_thread::get_id() == m_thread.get_id()) return fn();
-    std::promise<R> promise;
-    asio::post(m_io, [&] {
-        try {
-            if constexpr (std::is_void_v<R>) {
-                fn();
-                promise.set_value();
-            } else {
-                promise.set_value(fn());
-            }
-        } catch (...) {
-            promise.set_exception(std::current_exception());
-        }
-    });
-    return promise.get_future().get();
+    return run_on_network(m_io, m_thread, !m_started || m_stopped, std::move(fn));
 }
 
 std::size_t Devp2pNode::peer_count() {
