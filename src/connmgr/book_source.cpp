@@ -23,10 +23,23 @@ std::optional<peer::PeerAddress> BookAddressSource::from_book(const addrbook::Ne
     return peer::PeerAddress{.id = *id, .host = address.ip, .port = address.port};
 }
 
-std::optional<addrbook::NetGroup> BookAddressSource::group_of(const peer::PeerAddress& address) {
+std::optional<peer::PeerAddress> BookAddressSource::to_peer(const addrbook::NetAddress& address) const {
+    if (!m_options.derive_id) return from_book(address);
+    if (address.port == 0) return std::nullopt;
+    return peer::PeerAddress{
+        .id = m_options.derive_id(address.ip, address.port), .host = address.ip, .port = address.port};
+}
+
+addrbook::NetAddress BookAddressSource::book_address(const peer::PeerAddress& address) const {
+    if (!m_options.derive_id) return to_book(address);
+    return {.id = "", .ip = address.host, .port = address.port};
+}
+
+std::optional<std::string> BookAddressSource::group_key(const peer::PeerAddress& address) const {
+    if (m_options.group_key) return m_options.group_key(address);
     const auto ip = addrbook::IpAddress::parse(address.host);
-    if (!ip) return std::nullopt;
-    return addrbook::netgroup(*ip);
+    if (!ip) return address.host;
+    return addrbook::netgroup(*ip).to_string();
 }
 
 bool BookAddressSource::too_early(const peer::PeerAddress& address, base::TimePoint now) const {
@@ -47,6 +60,11 @@ std::vector<peer::PeerAddress> BookAddressSource::pick_addresses(std::size_t n, 
     std::set<std::string> groups;
     for (const auto& [group, count] : m_outbound_groups)
         groups.insert(group);
+    if (m_options.dialing) {
+        for (const auto& dialing : m_options.dialing()) {
+            if (auto key = group_key(dialing)) groups.insert(std::move(*key));
+        }
+    }
     // Draws are random, may repeat and mostly hit the old table at low bias; a generous but
     // bounded number of them per wanted address (each is a few hundred nanoseconds).
     for (std::size_t draws = 0; chosen.size() < n && draws < 256 * n + 512; ++draws) {
@@ -55,13 +73,13 @@ std::vector<peer::PeerAddress> BookAddressSource::pick_addresses(std::size_t n, 
             if (m_book.size() == 0) break;
             continue;  // an unlucky draw; the bound on draws still holds
         }
-        auto address = from_book(*picked);
+        auto address = to_peer(*picked);
         if (!address || !seen.insert(address->to_string()).second) continue;
-        if (too_early(*address, now) || !usable(*address)) continue;
-        const auto group = group_of(*address);
-        const std::string key = group ? group->to_string() : address->host;
-        if (!groups.insert(key).second) {
-            same_group.push_back(std::move(*address));
+        if ((m_options.backoff && too_early(*address, now)) || !usable(*address)) continue;
+        auto key = group_key(*address);
+        if (!key) continue;
+        if (!groups.insert(std::move(*key)).second) {
+            if (m_options.group_fallback) same_group.push_back(std::move(*address));
             continue;
         }
         chosen.push_back(std::move(*address));
@@ -75,7 +93,7 @@ std::vector<peer::PeerAddress> BookAddressSource::pick_addresses(std::size_t n, 
 }
 
 void BookAddressSource::on_dial_started(const peer::PeerAddress& address, base::TimePoint now) {
-    m_book.mark_attempt(to_book(address), now);
+    m_book.mark_attempt(book_address(address), now);
 }
 
 void BookAddressSource::on_dial_failed(const peer::PeerAddress& address, base::TimePoint now) {
@@ -88,22 +106,22 @@ void BookAddressSource::on_dial_failed(const peer::PeerAddress& address, base::T
     const auto jitter_ms = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(m_options.backoff_jitter).count());
     h.jitter = std::chrono::milliseconds(jitter_ms == 0 ? 0 : m_random.uniform(jitter_ms));
-    if (h.failures >= m_options.max_attempts) {
-        m_book.mark_bad(to_book(address), now);
+    if (m_options.max_attempts != 0 && h.failures >= m_options.max_attempts) {
+        m_book.mark_bad(book_address(address), now);
         m_history.erase(address.to_string());
     }
 }
 
 void BookAddressSource::on_connected(const peer::PeerAddress& address, base::TimePoint now) {
-    m_book.mark_good(to_book(address), now);
+    m_book.mark_good(book_address(address), now);
     m_history.erase(address.to_string());
-    const auto group = group_of(address);
-    ++m_outbound_groups[group ? group->to_string() : address.host];
+    if (auto key = group_key(address)) ++m_outbound_groups[std::move(*key)];
 }
 
 void BookAddressSource::on_disconnected(const peer::PeerAddress& address) {
-    const auto group = group_of(address);
-    const auto found = m_outbound_groups.find(group ? group->to_string() : address.host);
+    const auto key = group_key(address);
+    if (!key) return;
+    const auto found = m_outbound_groups.find(*key);
     if (found != m_outbound_groups.end() && --found->second == 0) m_outbound_groups.erase(found);
 }
 

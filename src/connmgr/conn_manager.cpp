@@ -135,6 +135,8 @@ base::Result<void> ConnManager::admit_connection(std::string_view ip, base::Time
     if (!allowed(*parsed)) return base::fail(Errc::ip_not_allowed);
     // Checked before the throttle so that a refusal here does not use up the IP's attempts.
     if (pending_handshakes() >= m_options.max_pending_handshakes) return base::fail(Errc::too_many_pending);
+    if (m_options.inbound_limit_at_accept && m_inbound + m_inbound_pending >= m_options.max_inbound)
+        return base::fail(Errc::too_many_inbound);
     if (!is_lan(*parsed) && !m_throttle.try_attempt(*parsed, now)) return base::fail(Errc::ip_throttled);
     ++m_inbound_pending;
     return {};
@@ -197,7 +199,13 @@ void ConnManager::on_peer_down(const peer::NodeId& id, base::TimePoint now) {
     // CometBFT's reconnectToPeer dials at once, then sleeps after each failure.
     if (auto r = m_redials.find(id); r != m_redials.end()) {
         r->second.failures = 0;
-        r->second.due = static_due(r->second, now).value_or(now);
+        if (const auto due = static_due(r->second, now)) {
+            r->second.due = *due;
+        } else if (m_options.redial_linear_step > base::Duration::zero()) {
+            schedule_redial(r->second, now);  // btcd's connmgr waits one step after a drop too
+        } else {
+            r->second.due = now;
+        }
     }
 }
 
@@ -235,7 +243,9 @@ void ConnManager::schedule_redial(Redial& redial, base::TimePoint now) {
     const RedialPolicy policy{
         .jitter = m_options.redial_jitter,
         .max_period = m_options.persistent_max_dial_period,
-        .never_give_up = redial.is_static || m_options.persistent_max_dial_period > base::Duration::zero(),
+        .never_give_up = redial.is_static || m_options.persistent_max_dial_period > base::Duration::zero() ||
+                         m_options.redial_linear_step > base::Duration::zero(),
+        .linear_step = m_options.redial_linear_step,
     };
     if (const auto wait = redial_delay(redial.failures, policy, m_random)) {
         redial.due = now + *wait;

@@ -4,6 +4,7 @@
 // Sans-I/O: it is told what happened and when, and answers decisions and addresses to dial.
 // Node thread only; the AddressSource and Random must outlive it.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <map>
@@ -67,6 +68,15 @@ struct Options {
     /// redialled as soon as this much time has passed since its previous dial started (geth's
     /// 35 s dial history), at once when that is already past, and never given up.
     base::Duration static_redial_interval{0};
+    /// Non-zero: btcd connmgr's permanent-peer rule instead of the CometBFT schedule. A persistent
+    /// peer waits failures x redial_linear_step (capped by persistent_max_dial_period when set)
+    /// after each failed dial and after a drop, and is never given up. 0 = CometBFT schedule.
+    base::Duration redial_linear_step{0};
+    /// Also refuse an accepted socket while established plus handshaking inbound connections reach
+    /// max_inbound (Bitcoin Core's AcceptConnection). Off: max_inbound is checked by admit_peer
+    /// only, after the handshake (CometBFT, geth). Unconditional and trusted IDs are unknown at
+    /// accept, so they cannot be exempted here.
+    bool inbound_limit_at_accept = false;
     /// Bound of the queue of dial_once requests waiting for a pending-handshake slot.
     std::size_t max_queued_one_shot = 256;
 };
@@ -103,8 +113,8 @@ public:
 
     /// Kept connected: dialled at the next poll, redialled on the CometBFT schedule after a drop or
     /// a failed dial, given up after 30 failed dials in a row (never while
-    /// persistent_max_dial_period is set). Adding an ID again replaces its address and restarts its
-    /// schedule. Never dialled while its ID or address is ours or it is outside allow_cidrs.
+    /// persistent_max_dial_period or redial_linear_step is set). Adding an ID again replaces its address and
+    /// restarts its schedule. Never dialled while its ID or address is ours or it is outside allow_cidrs.
     void add_persistent(peer::PeerAddress address);
     /// Like persistent (geth's static nodes), but never given up.
     void add_static(peer::PeerAddress address);
@@ -130,7 +140,8 @@ public:
     /// `now` is passed on to the address source's outcome hooks.
     void on_peer_up(const peer::NodeId& id, std::string_view ip, peer::Direction direction,
                     base::TimePoint now = {});
-    /// Forgets a peer; a persistent or static one is redialled at once, then on its schedule.
+    /// Forgets a peer; a persistent or static one is redialled at once, then on its schedule
+    /// (with redial_linear_step, after one step).
     void on_peer_down(const peer::NodeId& id, base::TimePoint now);
     /// Ends a dial returned by poll (connect, handshake or admission failed); persistent and
     /// static peers get their next redial scheduled. Ignored for an address not being dialled.
@@ -167,6 +178,11 @@ public:
         return found == m_peers.end() ? std::nullopt : std::optional(found->second.direction);
     }
     [[nodiscard]] bool is_dialing(const peer::NodeId& id) const { return m_dialing.contains(id); }
+    /// A dial_once request still waiting for a pending-handshake slot.
+    [[nodiscard]] bool is_queued_one_shot(const peer::NodeId& id) const {
+        return std::any_of(m_one_shot_queue.begin(), m_one_shot_queue.end(),
+                           [&](const peer::PeerAddress& a) { return a.id == id; });
+    }
     /// Connected peers in one direction, in no particular order.
     [[nodiscard]] std::vector<peer::NodeId> peers(peer::Direction direction) const;
     /// Addresses being dialled, in no particular order.

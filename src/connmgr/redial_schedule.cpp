@@ -25,6 +25,14 @@ base::Duration backoff_sleep(unsigned exponent) {
 
 std::optional<base::Duration> redial_delay(unsigned failures, const RedialPolicy& policy,
                                            base::Random& random) {
+    if (policy.linear_step > base::Duration::zero()) {
+        // btcd: retryCount x retryDuration, capped at maxRetryDuration. Saturate the count, which
+        // grows without bound for a peer that is never given up.
+        const auto n = static_cast<base::Duration::rep>(std::min(failures, 1'000'000u));
+        base::Duration wait = policy.linear_step * n + draw_jitter(policy, random);
+        if (policy.max_period > base::Duration::zero()) wait = std::min(wait, policy.max_period);
+        return wait;
+    }
     constexpr unsigned last = k_redial_attempts + k_backoff_attempts;
     base::Duration wait{};
     if (failures < k_redial_attempts) {

@@ -24,6 +24,9 @@ struct RedialPolicy {
     base::Duration max_period{0};
     /// Static peers, and persistent ones under a max_period, keep the last wait forever.
     bool never_give_up = false;
+    /// Non-zero: btcd connmgr's linear schedule instead of CometBFT's. The wait after the n-th
+    /// consecutive failure is n x linear_step (+ jitter), capped by max_period, never given up.
+    base::Duration linear_step{0};
 };
 
 /// The wait after the `failures`-th consecutive failed dial (failures >= 1) before the next dial,

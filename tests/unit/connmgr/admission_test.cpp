@@ -92,6 +92,27 @@ TEST(Admission, PendingHandshakesAreCapped) {
     EXPECT_EQ(f.manager.pending_handshakes(), 0u);
 }
 
+TEST(Admission, InboundLimitAtAcceptCountsHandshakesInProgress) {
+    // Bitcoin Core refuses at accept once established plus handshaking inbound reach the limit.
+    Fixture f(Options{.max_inbound = 2, .max_inbound_attempts_per_ip = 0, .inbound_limit_at_accept = true});
+    const auto now = f.clock.now();
+    ASSERT_TRUE(f.manager.admit_connection(ip_of(1), now).ok());
+    ASSERT_TRUE(f.manager.admit_connection(ip_of(2), now).ok());
+    EXPECT_EQ(f.manager.admit_connection(ip_of(3), now).error(), Errc::too_many_inbound);
+    // One finishes its handshake and joins: still two inbound, still full.
+    f.manager.on_inbound_handshake_finished();
+    f.manager.on_peer_up(id(1), ip_of(1), Direction::inbound);
+    EXPECT_EQ(f.manager.admit_connection(ip_of(3), now).error(), Errc::too_many_inbound);
+    // The other fails its handshake: a place is free.
+    f.manager.on_inbound_handshake_finished();
+    EXPECT_TRUE(f.manager.admit_connection(ip_of(3), now).ok());
+
+    // Without the option, accept only checks the pending cap (the limit waits for admit_peer).
+    Fixture g(Options{.max_inbound = 2, .max_inbound_attempts_per_ip = 0});
+    for (unsigned n = 1; n <= 3; ++n)
+        EXPECT_TRUE(g.manager.admit_connection(ip_of(n), now).ok()) << n;
+}
+
 TEST(Admission, DialsInFlightCountAsPendingHandshakes) {
     Fixture f(Options{.max_pending_handshakes = 3});
     f.source.add(test_support::addr(1));

@@ -121,3 +121,76 @@ TEST(BookAddressSource, PersistentPeersAreNeverMarkedBadByRedialFailures) {
 
 }  // namespace
 }  // namespace peerlink::connmgr
+
+namespace peerlink::connmgr {
+namespace {
+
+// The Bitcoin profile's settings: ID-less entries, IDs derived from the endpoint, strictly one
+// outbound per group, dials in flight taking their group, no backoff and never marked bad.
+peer::NodeId derived(const std::string& host, std::uint16_t port) {
+    return *peer::NodeId::from_hex(id_hex(static_cast<int>(port)) + (host == "8.8.1.1" ? "01" : "02"));
+}
+
+struct IdLess {
+    base::Random random{42};
+    addrbook::AddrBook book{addrbook::Options{.strict = true}, addrbook::SipKey{1, 2}};
+    std::vector<peer::PeerAddress> in_flight;
+    BookAddressSource source{book, random, [] { return std::size_t{0}; },
+                             BookSourceOptions{.max_attempts = 0,
+                                               .backoff = false,
+                                               .derive_id = derived,
+                                               .group_fallback = false,
+                                               .dialing = [this] { return in_flight; }}};
+    const AddressSource::Usable all = [](const peer::PeerAddress&) { return true; };
+
+    peer::PeerAddress add(const std::string& ip, std::uint16_t port) {
+        EXPECT_TRUE(book.add_address({.id = "", .ip = ip, .port = port}, "8.8.8.8", t0));
+        return {derived(ip, port), ip, port};
+    }
+};
+
+TEST(BookAddressSource, DerivedIdsServeBooksWithoutIds) {
+    IdLess f;
+    const auto a = f.add("8.8.1.1", 8333);
+    EXPECT_EQ(f.source.pick_addresses(1, t0, f.all), std::vector{a});
+    f.source.on_dial_started(a, t0);
+    const addrbook::NetAddress entry{.id = "", .ip = "8.8.1.1", .port = 8333};
+    EXPECT_EQ(f.book.find(entry)->attempts, 1u);
+    f.source.on_connected(a, t0 + 1s);
+    EXPECT_TRUE(f.book.find(entry)->in_old);
+}
+
+TEST(BookAddressSource, StrictGroupsNeverFallBackToASecondPeerInAGroup) {
+    IdLess f;
+    f.add("8.8.1.1", 8333);
+    f.add("8.8.2.2", 8333);
+    for (int round = 0; round < 10; ++round)
+        EXPECT_EQ(f.source.pick_addresses(2, t0, f.all).size(), 1u);
+}
+
+TEST(BookAddressSource, DialsInFlightTakeTheirGroup) {
+    IdLess f;
+    const auto dialled = f.add("8.8.1.1", 8333);
+    f.add("8.8.2.2", 8333);
+    const auto other = f.add("9.9.1.1", 8333);
+    f.in_flight = {dialled};
+    for (int round = 0; round < 10; ++round)
+        EXPECT_EQ(f.source.pick_addresses(3, t0, f.all), std::vector{other});
+}
+
+TEST(BookAddressSource, MaxAttemptsZeroNeverMarksBadAndNoBackoffRepicksAtOnce) {
+    IdLess f;
+    const auto a = f.add("8.8.1.1", 8333);
+    base::TimePoint now = t0;
+    for (int i = 0; i < 50; ++i) {
+        f.source.on_dial_started(a, now);
+        f.source.on_dial_failed(a, now);
+        now += 1ms;
+    }
+    EXPECT_TRUE(f.book.find({.id = "", .ip = "8.8.1.1", .port = 8333}).has_value());
+    EXPECT_FALSE(f.book.is_banned("8.8.1.1", now));
+    EXPECT_EQ(f.source.pick_addresses(1, now, f.all), std::vector{a});
+}
+
+}  // namespace
+}  // namespace peerlink::connmgr

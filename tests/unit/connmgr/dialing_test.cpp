@@ -176,8 +176,13 @@ TEST(Dialing, DialOnceGoesOutsideTheOutboundSlotsAndIsNotRedialled) {
     EXPECT_FALSE(f.manager.dial_once(addr(1)));  // connected
     EXPECT_FALSE(f.manager.dial_once(peer::PeerAddress{k_self, "10.9.9.9", 26656}));
     // then they are dialled at the next poll, only as many as the pending-handshake cap allows
+    EXPECT_TRUE(f.manager.is_queued_one_shot(id(3)));
     auto plan = f.manager.poll(f.clock.now());
     EXPECT_EQ(plan.dial_now, addrs(3, 5));
+    // (dialled ones leave the queue; the fourth waits)
+    EXPECT_FALSE(f.manager.is_queued_one_shot(id(3)));
+    EXPECT_TRUE(f.manager.is_dialing(id(3)));
+    EXPECT_TRUE(f.manager.is_queued_one_shot(id(6)));
     // and the peers they reach are admitted over max_outbound
     EXPECT_TRUE(f.manager.admit_peer(id(3), addr(3).host, Direction::outbound).ok());
     f.manager.on_peer_up(id(3), addr(3).host, Direction::outbound, f.clock.now());

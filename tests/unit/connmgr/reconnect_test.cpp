@@ -228,5 +228,30 @@ TEST(Reconnect, PersistentAddressThatIsOurselvesIsDroppedForGood) {
     EXPECT_TRUE(f.manager.poll(t0 + 1h).dial_now.empty());
 }
 
+TEST(Reconnect, LinearScheduleWaitsAStepAfterEachFailureAndAfterADropAndNeverGivesUp) {
+    // btcd's permanent peers: failures x 200 ms, capped at 500 ms, a drop waits one step.
+    Fixture f(Options{.redial_jitter = 0s, .persistent_max_dial_period = 500ms, .redial_linear_step = 200ms});
+    const auto t0 = f.clock.now();
+    f.manager.add_persistent(k_peer);
+    const DialRun run = fail_every_dial(f.manager, t0, 100);
+    ASSERT_EQ(run.dials.size(), 100u);
+    const std::vector<base::Duration> waits{200ms, 400ms, 500ms, 500ms};
+    for (std::size_t i = 1; i < run.dials.size(); ++i) {
+        const auto wait = run.dials[i] - run.dials[i - 1] - k_dial_takes;
+        EXPECT_EQ(wait, waits[std::min(i - 1, waits.size() - 1)]) << i;
+    }
+    EXPECT_TRUE(run.gave_up.empty());
+
+    // Connected (the 100th dial, still in flight), the count resets; after a drop the next dial
+    // waits one step, not zero.
+    auto now = t0 + 1h;
+    f.manager.on_peer_up(k_peer.id, k_peer.host, Direction::outbound);
+    now += 1h;
+    f.manager.on_peer_down(k_peer.id, now);
+    EXPECT_TRUE(f.manager.poll(now).dial_now.empty());
+    EXPECT_TRUE(f.manager.poll(now + 199ms).dial_now.empty());
+    EXPECT_EQ(f.manager.poll(now + 200ms).dial_now, std::vector{k_peer});
+}
+
 }  // namespace
 }  // namespace peerlink::connmgr

@@ -60,5 +60,21 @@ TEST(RedialDelay, NeverGiveUpKeepsTheLastWaitAndMaxPeriodCapsIt) {
     EXPECT_EQ(redial_delay(1, RedialPolicy{.max_period = 5s}, random), base::Duration(5s));
 }
 
+TEST(RedialDelay, LinearStepIsFailuresTimesStepCappedAndNeverGivesUp) {
+    // btcd connmgr: retryCount x 5 s, capped at 5 min, for ever.
+    base::Random random(1);
+    const RedialPolicy btcd{.jitter = 0s, .max_period = 300s, .linear_step = 5s};
+    EXPECT_EQ(redial_delay(1, btcd, random), base::Duration(5s));
+    EXPECT_EQ(redial_delay(2, btcd, random), base::Duration(10s));
+    EXPECT_EQ(redial_delay(59, btcd, random), base::Duration(295s));
+    EXPECT_EQ(redial_delay(60, btcd, random), base::Duration(300s));
+    EXPECT_EQ(redial_delay(61, btcd, random), base::Duration(300s));
+    EXPECT_EQ(redial_delay(30, btcd, random), base::Duration(150s));  // no give-up after 30
+    EXPECT_EQ(redial_delay(4'000'000'000u, btcd, random), base::Duration(300s));
+    // Uncapped, the count saturates rather than overflowing.
+    const RedialPolicy uncapped{.jitter = 0s, .linear_step = 5s};
+    EXPECT_EQ(redial_delay(4'000'000'000u, uncapped, random), base::Duration(5'000'000s));
+}
+
 }  // namespace
 }  // namespace peerlink::connmgr
