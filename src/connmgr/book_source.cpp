@@ -76,6 +76,10 @@ std::vector<peer::PeerAddress> BookAddressSource::pick_addresses(std::size_t n, 
         auto address = to_peer(*picked);
         if (!address || !seen.insert(address->to_string()).second) continue;
         if ((m_options.backoff && too_early(*address, now)) || !usable(*address)) continue;
+        // A ban set by the operator (or a Bitcoin discouragement) leaves the address in the book.
+        if (m_book.is_banned(address->host, now) ||
+            (!picked->id.empty() && m_book.is_banned(picked->id, now)))
+            continue;
         auto key = group_key(*address);
         if (!key) continue;
         if (!groups.insert(std::move(*key)).second) {

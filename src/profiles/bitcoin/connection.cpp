@@ -39,6 +39,11 @@ Connection::Connection(asio::ip::tcp::socket socket, PeerOptions options, Direct
           auto endpoint = m_socket.remote_endpoint(ec);
           return endpoint;
       }()),
+      m_local([this] {
+          std::error_code ec;
+          auto endpoint = m_socket.local_endpoint(ec);
+          return endpoint;
+      }()),
       m_state(std::move(options), direction, to_net_addr(m_remote), nonces, random),
       m_options(connection_options),
       m_callbacks(std::move(callbacks)),

@@ -49,6 +49,8 @@ public:
     [[nodiscard]] const PeerState& state() const { return m_state; }
     [[nodiscard]] PeerState& state() { return m_state; }
     [[nodiscard]] const asio::ip::tcp::endpoint& remote_endpoint() const { return m_remote; }
+    /// Our side of the socket: finds the outbound half of a connection to ourselves.
+    [[nodiscard]] const asio::ip::tcp::endpoint& local_endpoint() const { return m_local; }
     [[nodiscard]] std::size_t queued_bytes() const { return m_queued_bytes; }
 
 private:
@@ -60,6 +62,7 @@ private:
 
     asio::ip::tcp::socket m_socket;
     asio::ip::tcp::endpoint m_remote;
+    asio::ip::tcp::endpoint m_local;
     PeerState m_state;
     ConnectionOptions m_options;
     Callbacks m_callbacks;

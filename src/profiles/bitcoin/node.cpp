@@ -3,7 +3,6 @@
 
 #include <asio/experimental/as_tuple.hpp>
 #include <charconv>
-#include <set>
 
 #include "addrbook/netgroup.hpp"
 #include "base/log.hpp"
@@ -32,6 +31,46 @@ Endpoint endpoint_of(const asio::ip::tcp::endpoint& e) {
 bool is_misbehaviour(std::error_code reason) {
     return reason == make_error_code(Errc::malformed_message) ||
            reason == make_error_code(Errc::too_many_entries);
+}
+
+peer::PeerAddress to_peer_address(const Endpoint& endpoint) {
+    return {endpoint_id(endpoint.host, endpoint.port), endpoint.host, endpoint.port};
+}
+
+/// btcd's connmgr and Core's connection rules, as the shared manager's options.
+connmgr::Options connmgr_options(const NodeOptions& o) {
+    return connmgr::Options{
+        .max_inbound = o.max_inbound,
+        // btcd --connect: no slots, so the book is never asked; permanent peers are still dialled.
+        .max_outbound = o.dial_from_book ? o.target_outbound : 0,
+        .max_pending_handshakes = o.max_pending_handshakes,
+        .max_inbound_attempts_per_ip = o.max_inbound_attempts_per_ip,
+        // Core keeps an inbound and an outbound connection to one host, and a one-host test
+        // network has every peer on one IP.
+        .allow_duplicate_ip = true,
+        .dial_timeout = o.dial_timeout,
+        // Core's ThreadOpenConnections: no address is tried again within 30 s of its last try.
+        .dial_history = std::chrono::seconds(30),
+        .redial_jitter = base::Duration::zero(),
+        .persistent_max_dial_period = o.retry_max,
+        .redial_linear_step = o.retry_step,
+        .inbound_limit_at_accept = true,
+    };
+}
+
+/// The address book as Core's ThreadOpenConnections draws from it: ID-less entries, strictly one
+/// outbound peer per netgroup (dials in flight included), no per-address backoff beyond the
+/// manager's 30 s history, and never marked bad (a failing address ages out of the book).
+connmgr::BookSourceOptions book_source_options(bool strict,
+                                               std::function<std::vector<peer::PeerAddress>()> dialing) {
+    return connmgr::BookSourceOptions{
+        .max_attempts = 0,
+        .backoff = false,
+        .derive_id = [](const std::string& host, std::uint16_t port) { return endpoint_id(host, port); },
+        .group_key = [strict](const peer::PeerAddress& a) { return outbound_group(a.host, a.port, strict); },
+        .group_fallback = false,
+        .dialing = std::move(dialing),
+    };
 }
 }  // namespace
 
@@ -67,6 +106,11 @@ Node::Node(asio::io_context& io, NodeOptions options, std::uint64_t seed)
       m_options(std::move(options)),
       m_random(seed),
       m_book(m_options.book, fresh_key()),
+      // The lambdas run from m_connmgr.poll() only, after construction.
+      m_source(
+          m_book, m_random, [this] { return m_connmgr.outbound_count(); },
+          book_source_options(m_options.book.strict, [this] { return m_connmgr.dialing(); })),
+      m_connmgr(connmgr_options(m_options), m_source, m_random, self_id()),
       m_acceptor(io),
       m_wake(io),
       m_trickle_wake(io),
@@ -103,6 +147,7 @@ base::Result<void> Node::start() {
         if (ec) return base::fail(ec);
         m_listen_port = m_acceptor.local_endpoint().port();
         m_book.add_our_address({"", m_options.listen_host, m_listen_port});
+        m_connmgr.on_self_address(to_peer_address({m_options.listen_host, m_listen_port}));
         asio::co_spawn(m_io, accept_loop(m_alive), asio::detached);
     }
     asio::co_spawn(m_io, maintain_loop(m_alive), asio::detached);
@@ -123,14 +168,32 @@ void Node::stop() {
 }
 
 void Node::add_permanent(Endpoint endpoint) {
-    m_permanent.push_back(Permanent{std::move(endpoint), 0, base::TimePoint{}, false});
+    auto address = to_peer_address(endpoint);
+    m_permanent[address.id] = std::move(endpoint);
+    m_connmgr.add_persistent(std::move(address));  // due at the next poll
     m_wake.cancel();
 }
 
 void Node::dial_once(Endpoint endpoint) {
     if (m_stopped) return;
-    ++m_dialing[endpoint.to_string()];
-    asio::co_spawn(m_io, dial(std::move(endpoint), DialKind::once, m_alive), asio::detached);
+    auto address = to_peer_address(endpoint);
+    if (m_connmgr.is_connected(address.id) || m_connmgr.is_dialing(address.id) ||
+        m_one_shot.contains(address.id)) {
+        post_dial_failed(std::move(endpoint), make_error_code(connmgr::Errc::already_connected));
+        return;
+    }
+    if (!m_connmgr.dial_once(address)) {
+        post_dial_failed(std::move(endpoint), make_error_code(connmgr::Errc::too_many_pending));
+        return;
+    }
+    m_one_shot[address.id] = OneShot{std::move(endpoint)};
+    m_wake.cancel();
+}
+
+void Node::post_dial_failed(Endpoint endpoint, std::error_code reason) {
+    asio::post(m_io, [this, alive = m_alive, endpoint = std::move(endpoint), reason] {
+        if (*alive && on_dial_failed) on_dial_failed(endpoint, reason);
+    });
 }
 
 asio::awaitable<void> Node::accept_loop(std::shared_ptr<bool> alive) {
@@ -145,26 +208,35 @@ asio::awaitable<void> Node::accept_loop(std::shared_ptr<bool> alive) {
         const auto remote = socket.remote_endpoint(endpoint_error);
         if (endpoint_error) continue;
         const Endpoint address = endpoint_of(remote);
-        if (m_book.is_banned(address.host, base::SteadyClock::now()) ||
-            inbound_count() >= m_options.max_inbound) {
-            std::error_code ignored;
+        const auto now = base::SteadyClock::now();
+        std::error_code ignored;
+        // Bans first: a banned host takes no pending slot and uses up no attempts.
+        if (m_book.is_banned(address.host, now)) {
+            socket.close(ignored);
+            continue;
+        }
+        if (auto admitted = m_connmgr.admit_connection(address.host, now); !admitted) {
+            base::log::get(base::log::Category::bitcoin)
+                .debug("refusing inbound {}: {}", address.to_string(), admitted.error().message());
             socket.close(ignored);
             continue;
         }
         socket.set_option(asio::ip::tcp::no_delay(true), endpoint_error);
-        add_connection(std::move(socket), Direction::inbound, address, DialKind::once);
+        add_connection(std::move(socket), Direction::inbound, address, DialKind::once, std::nullopt);
     }
 }
 
 asio::awaitable<void> Node::maintain_loop(std::shared_ptr<bool> alive) {
     while (*alive && !m_stopped) {
-        maintain(base::SteadyClock::now());
-        m_wake.expires_after(m_options.fill_interval);
+        const auto now = base::SteadyClock::now();
+        const auto wake = maintain(now);
+        // The tick also seeds and picks up what the book learnt from addr messages.
+        m_wake.expires_at(std::min(wake, now + m_options.fill_interval));
         co_await m_wake.async_wait(k_tuple);
     }
 }
 
-asio::awaitable<void> Node::dial(Endpoint address, DialKind kind, std::shared_ptr<bool> alive) {
+asio::awaitable<void> Node::dial(peer::PeerAddress address, DialKind kind, std::shared_ptr<bool> alive) {
     auto executor = co_await asio::this_coro::executor;
     std::error_code ec;
     std::vector<asio::ip::tcp::endpoint> endpoints;
@@ -184,101 +256,65 @@ asio::awaitable<void> Node::dial(Endpoint address, DialKind kind, std::shared_pt
         auto socket = co_await transport::dial(endpoint, m_options.dial_timeout);
         if (!*alive) co_return;
         if (socket && !m_stopped) {
-            dial_finished(address, kind, true);
-            add_connection(std::move(*socket), Direction::outbound, address, kind);
+            Endpoint remote{address.host, address.port};
+            add_connection(std::move(*socket), Direction::outbound, std::move(remote), kind,
+                           std::move(address));
             co_return;
         }
         if (!socket) ec = socket.error();
     }
     if (!ec) ec = asio::error::host_not_found;
-    dial_finished(address, kind, false);
-    if (on_dial_failed) on_dial_failed(address, ec);
+    m_connmgr.on_dial_failed(address, base::SteadyClock::now());
+    end_one_shot(address.id);
+    if (!m_stopped) m_wake.cancel();
+    if (on_dial_failed) on_dial_failed(Endpoint{address.host, address.port}, ec);
 }
 
-void Node::dial_finished(const Endpoint& address, DialKind kind, bool connected) {
-    const auto key = address.to_string();
-    if (auto found = m_dialing.find(key); found != m_dialing.end() && --found->second == 0)
-        m_dialing.erase(found);
-    const auto now = base::SteadyClock::now();
-    if (kind == DialKind::book) {
-        --m_book_dials;
-        if (const auto group = outbound_group({address.host, address.port}, m_options.book.strict)) {
-            if (auto it = m_book_dial_groups.find(*group); it != m_book_dial_groups.end())
-                m_book_dial_groups.erase(it);
-        }
-        if (connected) {
-            m_book.mark_good({"", address.host, address.port}, now);
-        }
-    }
-    if (kind == DialKind::permanent && !connected) {
-        for (auto& p : m_permanent) {
-            if (p.address != address) continue;
-            p.active = false;
-            ++p.attempts;
-            p.due = now + std::min(m_options.retry_max, m_options.retry_step * p.attempts);
-        }
-    }
-}
-
-bool Node::busy(const Endpoint& address) const {
-    if (m_dialing.contains(address.to_string())) return true;
-    for (const auto& [key, peer] : m_peers) {
-        if (peer.address == address) return true;
-    }
-    return false;
-}
-
-void Node::maintain(base::TimePoint now) {
-    if (m_stopped) return;
+base::TimePoint Node::maintain(base::TimePoint now) {
+    if (m_stopped) return base::TimePoint::max();
     if (m_options.dial_from_book) seed(now);
-    for (auto& p : m_permanent) {
-        if (p.active || p.due > now || busy(p.address)) continue;
-        // discourage() spares permanent peers, so a ban on this host was set by the operator (or
-        // earned by another connection from it): it holds the peer off until it ends.
-        if (m_book.is_banned(p.address.host, now)) continue;
-        p.active = true;
-        ++m_dialing[p.address.to_string()];
-        asio::co_spawn(m_io, dial(p.address, DialKind::permanent, m_alive), asio::detached);
+    auto plan = m_connmgr.poll(now);
+    for (auto& address : plan.dial_now)
+        start_dial(std::move(address), now);
+    // poll() drops a queued one-shot whose endpoint got connected or dialled first: answer it.
+    for (auto it = m_one_shot.begin(); it != m_one_shot.end();) {
+        const auto& [id, shot] = *it;
+        if (shot.started || m_connmgr.is_dialing(id) || m_connmgr.is_queued_one_shot(id)) {
+            ++it;
+            continue;
+        }
+        post_dial_failed(shot.endpoint, make_error_code(connmgr::Errc::already_connected));
+        it = m_one_shot.erase(it);
     }
-    fill_outbound(now);
+    return plan.wake_at;  // plan.gave_up stays empty: permanent peers are never given up
 }
 
-void Node::fill_outbound(base::TimePoint now) {
-    if (!m_options.dial_from_book) return;
-    const bool strict = m_options.book.strict;
-    std::size_t outbound = m_book_dials;
-    std::set<std::string> groups(m_book_dial_groups.begin(), m_book_dial_groups.end());
-    for (const auto& [key, peer] : m_peers) {
-        if (!peer.from_book) continue;
-        ++outbound;
-        if (const auto group = outbound_group({peer.address.host, peer.address.port}, strict))
-            groups.insert(*group);
+Node::DialKind Node::kind_of(const peer::NodeId& id) const {
+    if (m_permanent.contains(id)) return DialKind::permanent;
+    return m_one_shot.contains(id) ? DialKind::once : DialKind::book;
+}
+
+void Node::start_dial(peer::PeerAddress address, base::TimePoint now) {
+    const DialKind kind = kind_of(address.id);
+    // Any dial to the ID of a pending dial_once answers it: also the permanent redial that
+    // started first and made poll() drop the one-shot.
+    if (auto shot = m_one_shot.find(address.id); shot != m_one_shot.end()) shot->second.started = true;
+    // discourage() spares permanent peers, so a ban on one was set by the operator (or earned by
+    // another connection from its host): it holds the peer off, a failed attempt on its schedule.
+    if (kind == DialKind::permanent && m_book.is_banned(address.host, now)) {
+        m_connmgr.on_dial_failed(address, now);
+        if (m_one_shot.contains(address.id)) {
+            post_dial_failed({address.host, address.port}, make_error_code(addrbook::Errc::banned));
+            end_one_shot(address.id);
+        }
+        return;
     }
-    if (outbound >= m_options.target_outbound || m_book.size() == 0) return;
-    // Core's ThreadOpenConnections: up to 100 draws per round, then one outbound peer per netgroup.
-    const unsigned bias = addrbook::AddrBook::new_bias_for(outbound);
-    std::vector<OutboundCandidate> candidates;
-    std::set<std::string> drawn;
-    for (int tries = 0; tries < 100; ++tries) {
-        const auto picked = m_book.pick_address(bias, now, m_random);
-        if (!picked) break;
-        const Endpoint address{picked->ip, picked->port};
-        if (!drawn.insert(address.to_string()).second) continue;
-        if (busy(address) || m_book.is_banned(address.host, now)) continue;
-        if (const auto info = m_book.find(*picked);
-            info && info->last_attempt && now - *info->last_attempt < std::chrono::seconds(30))
-            continue;  // Core does not retry an address within its last attempt window
-        candidates.push_back({address.host, address.port});
-    }
-    for (const auto& chosen :
-         choose_outbound(candidates, groups, m_options.target_outbound - outbound, strict)) {
-        const Endpoint address{chosen.host, chosen.port};
-        m_book.mark_attempt({"", chosen.host, chosen.port}, now);
-        ++m_book_dials;
-        if (const auto group = outbound_group(chosen, strict)) m_book_dial_groups.insert(*group);
-        ++m_dialing[address.to_string()];
-        asio::co_spawn(m_io, dial(address, DialKind::book, m_alive), asio::detached);
-    }
+    asio::co_spawn(m_io, dial(std::move(address), kind, m_alive), asio::detached);
+}
+
+void Node::end_one_shot(const peer::NodeId& id) {
+    if (auto shot = m_one_shot.find(id); shot != m_one_shot.end() && shot->second.started)
+        m_one_shot.erase(shot);
 }
 
 void Node::seed(base::TimePoint now) {
@@ -335,8 +371,8 @@ void Node::resolve_with_system(const std::string& host, std::function<void(std::
                             });
 }
 
-void Node::add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address,
-                          DialKind kind) {
+void Node::add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address, DialKind kind,
+                          std::optional<peer::PeerAddress> dialed) {
     Connection::Callbacks callbacks;
     callbacks.on_handshake = [this](Connection& c, const RemoteInfo& info) { on_handshake(c, info); };
     callbacks.on_message = [this](Connection& c, Message&& m) { on_message(c, std::move(m)); };
@@ -349,9 +385,11 @@ void Node::add_connection(asio::ip::tcp::socket socket, Direction direction, End
     Peer peer;
     peer.id = m_next_peer_id++;
     peer.connection = connection;
+    peer.node_id = dialed ? dialed->id : endpoint_id(address.host, address.port, EndpointRole::inbound);
+    peer.dialed = std::move(dialed);
     peer.address = std::move(address);
     peer.permanent = kind == DialKind::permanent;
-    peer.from_book = kind == DialKind::book;
+    peer.holds_inbound_slot = direction == Direction::inbound;
     m_peers.emplace(connection.get(), std::move(peer));
     connection->start();
 }
@@ -361,16 +399,23 @@ void Node::on_handshake(Connection& connection, const RemoteInfo& info) {
     if (found == m_peers.end()) return;
     Peer& peer = found->second;
     const auto now = now_from_clocks();
+    if (peer.holds_inbound_slot) {
+        peer.holds_inbound_slot = false;
+        m_connmgr.on_inbound_handshake_finished();
+    }
+    // The socket's IP, never a name as a dialled host may be.
+    const auto remote_ip = endpoint_of(connection.remote_endpoint()).host;
+    if (auto admitted = m_connmgr.admit_peer(peer.node_id, remote_ip, connection.direction()); !admitted) {
+        connection.close(admitted.error(), "refused: " + admitted.error().message());
+        return;  // on_closed ran and erased `peer`
+    }
+    m_connmgr.on_peer_up(peer.node_id, remote_ip, connection.direction(), now.steady);
+    if (peer.dialed) end_one_shot(peer.node_id);  // answered by on_connection below
     peer.established = true;
     peer.connected_since = std::chrono::system_clock::now();
     peer.trickle.emplace(m_options.trickle, connection.direction(),
                          m_schedule.next(connection.direction(), now.steady, m_random));
     ++m_stats.handshakes;
-    if (peer.permanent) {
-        for (auto& p : m_permanent) {
-            if (p.address == peer.address) p.attempts = 0;  // btcd resets the schedule on success
-        }
-    }
     peer.relay.emplace(m_options.relay, connection.direction(), peer.address.host, now.steady);
     std::optional<NetAddr> own;
     if (m_options.advertise_self && m_listen_port != 0) {
@@ -504,15 +549,28 @@ void Node::on_closed(Connection& connection, std::error_code reason, const std::
         m_book.ban(peer.address.host, now, m_options.discourage_for);
         ++m_stats.discouraged;
     }
-    if (reason == make_error_code(Errc::self_connection) && connection.direction() == Direction::outbound) {
-        m_book.add_our_address({"", peer.address.host, peer.address.port});
+    // The manager first: a callback below may dial this endpoint again (a crawler does).
+    if (peer.holds_inbound_slot) m_connmgr.on_inbound_handshake_finished();
+    if (peer.established) {
+        m_connmgr.on_peer_down(peer.node_id, now);  // a permanent peer is redialled after one step
+    } else if (peer.dialed) {
+        if (reason == make_error_code(Errc::self_connection)) {
+            m_connmgr.on_self_address(*peer.dialed);
+            m_book.add_our_address({"", peer.address.host, peer.address.port});
+        } else {
+            m_connmgr.on_dial_failed(*peer.dialed, now);
+        }
     }
-    if (peer.permanent) {
-        for (auto& p : m_permanent) {
-            if (p.address != peer.address) continue;
-            p.active = false;
-            ++p.attempts;
-            p.due = now + std::min(m_options.retry_max, m_options.retry_step * p.attempts);
+    if (peer.dialed) end_one_shot(peer.node_id);
+    // The nonce check caught the inbound half of a dial to ourselves: end the outbound half too,
+    // and never dial that address again (it is one of ours, e.g. learnt from a peer's addr).
+    if (reason == make_error_code(Errc::self_connection) && connection.direction() == Direction::inbound) {
+        for (auto& [key, other] : m_peers) {
+            if (other.dialed && other.connection->local_endpoint() == connection.remote_endpoint()) {
+                auto outbound = other.connection;  // close() erases the entry
+                outbound->close(reason, "connected to ourselves");
+                break;
+            }
         }
     }
     if (peer.established && on_disconnection) on_disconnection(summary(peer), reason, text);

@@ -1,7 +1,9 @@
 // A small Bitcoin P2P node on Asio: listens, keeps an outbound target drawn from the address book
 // (one outbound peer per netgroup, seeded from DNS or fixed seeds), redials permanent peers on
 // btcd's schedule (5 s x attempts, capped at 5 min), relays addresses (addrv2 to BIP155 peers),
-// trickles inventory announcements and discourages misbehaving peers. Network thread only.
+// trickles inventory announcements and discourages misbehaving peers. Outbound slots, redials and
+// inbound admission are the shared connmgr::ConnManager's, with Bitcoin's parameters.
+// Network thread only.
 #pragma once
 #include <asio.hpp>
 #include <chrono>
@@ -9,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -17,6 +18,8 @@
 #include "addrbook/addr_book.hpp"
 #include "base/random.hpp"
 #include "base/result.hpp"
+#include "connmgr/book_source.hpp"
+#include "connmgr/conn_manager.hpp"
 #include "profiles/bitcoin/address_relay.hpp"
 #include "profiles/bitcoin/connection.hpp"
 #include "profiles/bitcoin/inventory.hpp"
@@ -43,6 +46,12 @@ struct NodeOptions {
     /// Outbound peers drawn from the address book (Core and btcd: 8).
     std::size_t target_outbound = 8;
     std::size_t max_inbound = 117;
+    /// Inbound handshakes plus dials in flight; past it inbound sockets are refused and book dials
+    /// wait, and one-shot dials queue (at most 256). Core has no such cap: keep it above a
+    /// crawler's fan-out.
+    std::size_t max_pending_handshakes = 128;
+    /// Inbound attempts admitted per IP within 30 s; 0 = no limit (Core and btcd have none).
+    std::size_t max_inbound_attempts_per_ip = 0;
     /// Advertised service bits (default none; NETWORK|WITNESS = 9 for peers such as bcoin).
     std::uint64_t services = 0;
     std::string user_agent = "/peerlink:0.1.0/";
@@ -52,7 +61,7 @@ struct NodeOptions {
     /// btcd connmgr: retry after attempts x 5 s, at most 5 min.
     base::Duration retry_step = std::chrono::seconds(5);
     base::Duration retry_max = std::chrono::minutes(5);
-    /// How often the outbound target is checked.
+    /// How often the outbound target is checked (redials wake the node at their own time).
     base::Duration fill_interval = std::chrono::seconds(1);
     /// Core's discouragement lasts as long as its rolling filter remembers; we ban for 24 h.
     base::Duration discourage_for = std::chrono::hours(24);
@@ -114,7 +123,10 @@ public:
 
     /// Kept connected; redialled after every failure or disconnect.
     void add_permanent(Endpoint endpoint);
-    /// Dials once, outside the outbound target (a crawler's probe).
+    /// Dials once, outside the outbound target (a crawler's probe). Ends in exactly one of
+    /// on_connection or on_dial_failed; an endpoint already connected or being dialled fails with
+    /// connmgr::Errc::already_connected, and one refused by the manager (ours, or 256 dials
+    /// already queued for a pending-handshake slot) with too_many_pending. Nothing on a stopped node.
     void dial_once(Endpoint endpoint);
 
     std::function<void(const PeerSummary&)> on_connection;
@@ -155,44 +167,51 @@ public:
     bool send_to(const Endpoint& remote, const Message& message);
 
 private:
+    enum class DialKind { book, permanent, once };
     struct Peer {
         std::uint64_t id = 0;
         std::shared_ptr<Connection> connection;
         Endpoint address;
+        /// The connection manager's ID (endpoint_id) and, outbound, the address it planned.
+        peer::NodeId node_id;
+        std::optional<peer::PeerAddress> dialed;
         std::optional<AddrRelay> relay;
         bool permanent = false;
-        bool from_book = false;
         bool established = false;
+        bool holds_inbound_slot = false;  // admitted by admit_connection, handshake not yet over
         std::chrono::system_clock::time_point connected_since{};
         std::optional<InvTrickle> trickle;
     };
-    struct Permanent {
-        Endpoint address;
-        unsigned attempts = 0;
-        base::TimePoint due{};
-        bool active = false;  // dialling or connected
+    struct OneShot {
+        Endpoint endpoint;
+        bool started = false;  // a dial to its ID started (its outcome answers the request)
     };
-    enum class DialKind { book, permanent, once };
 
     asio::awaitable<void> accept_loop(std::shared_ptr<bool> alive);
     asio::awaitable<void> maintain_loop(std::shared_ptr<bool> alive);
-    asio::awaitable<void> dial(Endpoint address, DialKind kind, std::shared_ptr<bool> alive);
+    asio::awaitable<void> dial(peer::PeerAddress address, DialKind kind, std::shared_ptr<bool> alive);
     asio::awaitable<void> trickle_loop(std::shared_ptr<bool> alive);
     void flush_inventory(base::TimePoint now);
     void seed(base::TimePoint now);
     void resolve_with_system(const std::string& host, std::function<void(std::vector<std::string>)> done);
     /// Sends addr as addrv2 to peers that asked for it (BIP155 sendaddrv2).
     bool send_addresses(Peer& peer, Addr addresses);
-    void maintain(base::TimePoint now);
-    void fill_outbound(base::TimePoint now);
-    void add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address, DialKind kind);
+    /// Seeds, starts the dials the manager plans and answers one-shots it dropped; returns when
+    /// the manager wants to be polled again.
+    base::TimePoint maintain(base::TimePoint now);
+    void start_dial(peer::PeerAddress address, base::TimePoint now);
+    [[nodiscard]] DialKind kind_of(const peer::NodeId& id) const;
+    /// Forgets the dial_once request for `id` once a dial for it has started and ended.
+    void end_one_shot(const peer::NodeId& id);
+    /// Calls on_dial_failed later, never inside the caller's own callback.
+    void post_dial_failed(Endpoint endpoint, std::error_code reason);
+    void add_connection(asio::ip::tcp::socket socket, Direction direction, Endpoint address, DialKind kind,
+                        std::optional<peer::PeerAddress> dialed);
     void on_handshake(Connection& connection, const RemoteInfo& info);
     void on_message(Connection& connection, Message&& message);
     void on_closed(Connection& connection, std::error_code reason, const std::string& text);
-    void dial_finished(const Endpoint& address, DialKind kind, bool connected);
     void discourage(Peer& peer, const std::string& why);
     void relay_addresses(const Connection& from, const std::vector<TimedNetAddr>& entries);
-    [[nodiscard]] bool busy(const Endpoint& address) const;
     [[nodiscard]] PeerSummary summary(const Peer& peer) const;
     PeerOptions peer_options() const;
 
@@ -200,6 +219,8 @@ private:
     NodeOptions m_options;
     base::Random m_random;
     addrbook::AddrBook m_book;
+    connmgr::BookAddressSource m_source;  // uses m_book and m_random
+    connmgr::ConnManager m_connmgr;       // uses m_source and m_random
     NonceSet m_nonces;
     asio::ip::tcp::acceptor m_acceptor;
     asio::steady_timer m_wake;
@@ -208,15 +229,13 @@ private:
     Seeder m_seeder;
     Resolver m_resolver;
     std::uint64_t m_next_peer_id = 1;
-    std::multiset<std::string> m_book_dial_groups;  // outbound groups of book dials in flight
-    MessageCounts m_counts_closed;                  // of connections already gone
+    MessageCounts m_counts_closed;  // of connections already gone
     std::uint16_t m_listen_port = 0;
     bool m_stopped = true;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
     std::map<const Connection*, Peer> m_peers;
-    std::map<std::string, std::size_t> m_dialing;  // address text -> dials in flight
-    std::size_t m_book_dials = 0;
-    std::vector<Permanent> m_permanent;
+    std::map<peer::NodeId, Endpoint> m_permanent;  // add_permanent, by endpoint_id
+    std::map<peer::NodeId, OneShot> m_one_shot;    // dial_once requests not answered yet
     NodeStats m_stats;
     std::size_t m_processed_closed = 0;  // counters of connections already gone
     std::size_t m_rate_limited_closed = 0;

@@ -1,27 +1,51 @@
 // Where a Bitcoin node's outbound peers come from (see outbound.hpp).
 #include "profiles/bitcoin/outbound.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
 #include "addrbook/netgroup.hpp"
+#include "connmgr/ip_address.hpp"
+#include "crypto/crypto.hpp"
 
 namespace peerlink::bitcoin {
 
-std::optional<std::string> outbound_group(const OutboundCandidate& candidate, bool strict) {
-    const auto ip = addrbook::IpAddress::parse(candidate.host);
+std::optional<std::string> outbound_group(std::string_view host, std::uint16_t port, bool strict) {
+    const auto ip = addrbook::IpAddress::parse(host);
     if (!ip) return std::nullopt;
-    if (ip->is_v4() && !strict) return ip->to_string() + ":" + std::to_string(candidate.port);
+    if (ip->is_v4() && !strict) return ip->to_string() + ":" + std::to_string(port);
     return addrbook::netgroup(*ip).to_string();
 }
 
-std::vector<OutboundCandidate> choose_outbound(const std::vector<OutboundCandidate>& candidates,
-                                               std::set<std::string>& taken, std::size_t slots, bool strict) {
-    std::vector<OutboundCandidate> out;
-    for (const auto& candidate : candidates) {
-        if (out.size() >= slots) break;
-        const auto group = outbound_group(candidate, strict);
-        if (!group || !taken.insert(*group).second) continue;
-        out.push_back(candidate);
+peer::NodeId endpoint_id(std::string_view host, std::uint16_t port, EndpointRole role) {
+    const auto port_hi = static_cast<std::uint8_t>(port >> 8);
+    const auto port_lo = static_cast<std::uint8_t>(port & 0xff);
+    if (const auto ip = connmgr::IpAddress::parse(host)) {
+        std::array<std::uint8_t, 19> bytes{};
+        bytes[0] = role == EndpointRole::dialable ? 0x01 : 0x02;
+        std::copy(ip->bytes().begin(), ip->bytes().end(), bytes.begin() + 1);
+        bytes[17] = port_hi;
+        bytes[18] = port_lo;
+        return *peer::NodeId::from_bytes(bytes);
     }
-    return out;
+    // A name (permanent peers may be given as one): case does not matter in DNS.
+    std::string text(host);
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    text += ':';
+    text.append(std::to_string(port));
+    const auto digest = crypto::sha256(base::as_bytes(text));
+    std::array<std::uint8_t, 33> bytes{};
+    bytes[0] = 0x03;
+    std::copy(digest.begin(), digest.end(), bytes.begin() + 1);
+    return *peer::NodeId::from_bytes(bytes);
+}
+
+peer::NodeId self_id() {
+    constexpr std::array<std::uint8_t, 1> bytes{0x00};
+    return *peer::NodeId::from_bytes(bytes);
 }
 
 Seeder::Seeder(SeedOptions options, bool has_dns_seeds, bool has_fixed_seeds, base::TimePoint start)

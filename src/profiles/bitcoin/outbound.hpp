@@ -1,33 +1,35 @@
-// Where a Bitcoin node's outbound peers come from, as sans-I/O decisions: the one-per-netgroup
-// choice among address-book candidates (Core's ThreadOpenConnections) and when to ask the DNS
-// seeds or fall back to the fixed seeds (Core's ThreadDNSAddressSeed and -fixedseeds).
+// Where a Bitcoin node's outbound peers come from, as sans-I/O decisions for the shared
+// connmgr::ConnManager: the identity it tracks a Bitcoin peer by (which has none of its own), the
+// key of the one-outbound-per-netgroup rule (Core's ThreadOpenConnections), and when to ask the
+// DNS seeds or fall back to the fixed seeds (Core's ThreadDNSAddressSeed and -fixedseeds).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "base/clock.hpp"
+#include "peer/node_id.hpp"
 
 namespace peerlink::bitcoin {
-
-struct OutboundCandidate {
-    std::string host;  // an IP literal
-    std::uint16_t port = 0;
-};
 
 /// The key of the one-outbound-per-group rule: the IPv4 /16 or IPv6 /32 (addrbook::netgroup), or,
 /// when `strict` is false (a one-host test network, where every peer shares 127.0.0.0/16), the
 /// whole IPv4 endpoint. nullopt for a host that is not an IP literal.
-std::optional<std::string> outbound_group(const OutboundCandidate& candidate, bool strict);
+std::optional<std::string> outbound_group(std::string_view host, std::uint16_t port, bool strict);
 
-/// Picks up to `slots` candidates, in the order given (the book's random draws), skipping any whose
-/// group is in `taken` (the groups of current outbound peers and dials in flight) or was picked
-/// already. `taken` is updated with the groups of the chosen candidates.
-std::vector<OutboundCandidate> choose_outbound(const std::vector<OutboundCandidate>& candidates,
-                                               std::set<std::string>& taken, std::size_t slots, bool strict);
+/// What an endpoint ID names: a place to dial, or one inbound connection (remote IP and its
+/// ephemeral port), which must never be taken for the listener at that IP.
+enum class EndpointRole { dialable, inbound };
+
+/// The connection manager's ID for a Bitcoin peer, derived from where it is: a tag byte (0x01
+/// dialable, 0x02 inbound) and the 16-byte IP (IPv4-mapped, so every spelling of one address gives
+/// one ID) and big-endian port; a host name gives 0x03 and SHA-256 of "lowercase-name:port".
+peer::NodeId endpoint_id(std::string_view host, std::uint16_t port,
+                         EndpointRole role = EndpointRole::dialable);
+/// The ID the node gives the connection manager as its own; no endpoint ID can equal it.
+peer::NodeId self_id();
 
 struct SeedOptions {
     /// Query the network's DNS seeds when the book is empty at start (Core -dnsseed).

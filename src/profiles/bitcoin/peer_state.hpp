@@ -14,6 +14,7 @@
 
 #include "base/clock.hpp"
 #include "base/random.hpp"
+#include "peer/node_id.hpp"
 #include "profiles/bitcoin/error.hpp"
 #include "profiles/bitcoin/messages.hpp"
 #include "profiles/bitcoin/network.hpp"
@@ -38,7 +39,8 @@ private:
     std::deque<std::uint64_t> m_nonces;  // oldest first
 };
 
-enum class Direction { inbound, outbound };
+/// The same enum as every other profile's, so the connection manager takes it as it is.
+using Direction = peer::Direction;
 
 /// The current time: steady for deadlines, wall-clock seconds only for version timestamps and the
 /// peer's clock offset (which we record and never apply).

@@ -3,6 +3,7 @@
 // and the addr rate limit and >1000-entry discouragement.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -32,6 +33,14 @@ protected:
     Node& make_node(NodeOptions options) {
         nodes.push_back(std::make_unique<Node>(io, std::move(options), 7 + nodes.size()));
         return *nodes.back();
+    }
+    /// A started loopback node that dials nothing from its book (the io thread not yet run).
+    Node& start_node_without_book_dials() {
+        auto options = loopback_options();
+        options.target_outbound = 0;
+        Node& node = make_node(options);
+        EXPECT_TRUE(node.start().ok());
+        return node;
     }
     void run() {
         thread = std::thread([this] { io.run(); });
@@ -212,12 +221,8 @@ TEST_F(BitcoinNodeLoopback, GetAddrAnswerReachesTheDialler) {
 }
 
 TEST_F(BitcoinNodeLoopback, UnsolicitedAddressIsRelayedToAnotherPeer) {
-    auto options = loopback_options();
-    options.target_outbound = 0;
-    Node& hub = make_node(options);
-    Node& listener = make_node(options);
-    ASSERT_TRUE(hub.start().ok());
-    ASSERT_TRUE(listener.start().ok());
+    Node& hub = start_node_without_book_dials();
+    Node& listener = start_node_without_book_dials();
     listener.add_permanent({"127.0.0.1", hub.listen_port()});
     run();
     ASSERT_TRUE(wait_for([&] { return hub.peers().size() == 1; }));
@@ -417,12 +422,8 @@ TEST_F(BitcoinNodeLoopback, ConnectOnlyNodeNeverDialsTheBook) {
 }
 
 TEST_F(BitcoinNodeLoopback, DisconnectByIdAndByIp) {
-    auto options = loopback_options();
-    options.target_outbound = 0;
-    Node& a = make_node(options);
-    Node& b = make_node(options);
-    ASSERT_TRUE(a.start().ok());
-    ASSERT_TRUE(b.start().ok());
+    Node& a = start_node_without_book_dials();
+    Node& b = start_node_without_book_dials();
     b.add_permanent({"127.0.0.1", a.listen_port()});
     run();
     ASSERT_TRUE(wait_for([&] { return a.peers().size() == 1; }));
@@ -437,13 +438,93 @@ TEST_F(BitcoinNodeLoopback, DisconnectByIdAndByIp) {
     EXPECT_TRUE(wait_for([&] { return a.inbound_count() == 0 || a.peers().at(0).id > first.id + 1; }));
 }
 
-TEST_F(BitcoinNodeLoopback, AnOperatorBanHoldsOffAPermanentPeer) {
+TEST_F(BitcoinNodeLoopback, InboundLimitCountsConnectionsStillInTheirHandshake) {
+    // Core refuses a socket at accept once inbound connections, handshaking ones included, reach
+    // the limit; a silent peer still holds its place until it is dropped.
+    auto options = loopback_options();
+    options.max_inbound = 1;
+    options.target_outbound = 0;
+    Node& a = make_node(options);
+    ASSERT_TRUE(a.start().ok());
+    run();
+    RawPeer first(a.listen_port());
+    ASSERT_TRUE(wait_for([&] { return a.inbound_count() == 1; }));
+    RawPeer second(a.listen_port());
+    EXPECT_TRUE(second.closed_within(2s));
+    first.handshake();
+    ASSERT_TRUE(first.receive("verack", 2s));
+    RawPeer third(a.listen_port());
+    EXPECT_TRUE(third.closed_within(2s));
+    EXPECT_FALSE(first.closed_within(200ms));
+    EXPECT_EQ(on_io([&] { return a.peers().size(); }), 1u);
+}
+
+TEST_F(BitcoinNodeLoopback, DialOnceEndsInExactlyOneCallbackAndNeverDuplicatesAConnection) {
+    Node& a = start_node_without_book_dials();
+    Node& b = start_node_without_book_dials();
+    std::vector<std::string> outcomes;
+    b.on_connection = [&](const PeerSummary& p) { outcomes.push_back("up " + p.address.to_string()); };
+    b.on_dial_failed = [&](const Endpoint& e, std::error_code ec) {
+        outcomes.push_back("failed " + e.to_string() + " " + ec.message());
+    };
+    run();
+    const Endpoint to_a{"127.0.0.1", a.listen_port()};
+    on_io([&] {
+        b.dial_once(to_a);
+        b.dial_once(to_a);  // already being dialled
+        return 0;
+    });
+    ASSERT_TRUE(wait_for([&] { return outcomes.size() == 2; }));
+    // Connected, a third request (in another spelling of the same address) fails too.
+    on_io([&] {
+        b.dial_once({"::ffff:127.0.0.1", a.listen_port()});
+        return 0;
+    });
+    ASSERT_TRUE(wait_for([&] { return outcomes.size() == 3; }));
+    std::this_thread::sleep_for(300ms);
+    on_io([&] {
+        const auto already = make_error_code(connmgr::Errc::already_connected).message();
+        EXPECT_EQ(outcomes.size(), 3u);
+        EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), "up " + to_a.to_string()), 1);
+        EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), "failed " + to_a.to_string() + " " + already),
+                  1);
+        EXPECT_EQ(outcomes.back(),
+                  "failed [::ffff:127.0.0.1]:" + std::to_string(a.listen_port()) + " " + already);
+        EXPECT_EQ(b.outbound_count(), 1u);
+        EXPECT_EQ(a.inbound_count(), 1u);
+        return 0;
+    });
+    // A one-shot peer is not redialled once it goes.
+    on_io([&] { return a.disconnect_ip("127.0.0.1"); });
+    ASSERT_TRUE(wait_for([&] { return b.outbound_count() == 0; }));
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(on_io([&] { return a.inbound_count(); }), 0u);
+}
+
+TEST_F(BitcoinNodeLoopback, ADialThatReachesOurselvesIsEndedAndNeverRepeated) {
+    // "localhost" is not our listen address as text, so only the nonce check can tell.
     auto options = loopback_options();
     options.target_outbound = 0;
     Node& a = make_node(options);
-    Node& b = make_node(options);
     ASSERT_TRUE(a.start().ok());
-    ASSERT_TRUE(b.start().ok());
+    std::vector<std::error_code> failures;
+    a.on_dial_failed = [&](const Endpoint&, std::error_code ec) { failures.push_back(ec); };
+    a.add_permanent({"localhost", a.listen_port()});
+    run();
+    ASSERT_TRUE(wait_for([&] { return !failures.empty(); }));
+    // retry_step is 200 ms: a permanent peer that merely failed would be dialled 4 more times.
+    std::this_thread::sleep_for(1500ms);
+    on_io([&] {
+        EXPECT_EQ(failures.size(), 1u);
+        EXPECT_EQ(failures.at(0), make_error_code(Errc::self_connection));
+        EXPECT_EQ(a.inbound_count() + a.outbound_count(), 0u);
+        return 0;
+    });
+}
+
+TEST_F(BitcoinNodeLoopback, AnOperatorBanHoldsOffAPermanentPeer) {
+    Node& a = start_node_without_book_dials();
+    Node& b = start_node_without_book_dials();
     b.add_permanent({"127.0.0.1", a.listen_port()});
     run();
     ASSERT_TRUE(wait_for([&] { return b.peers().size() == 1; }));

@@ -1,7 +1,9 @@
-// The outbound choice (one per netgroup), the seeding decisions and addrv2 conversion, sans-I/O.
+// Outbound groups (one per netgroup), endpoint IDs, the seeding decisions and addrv2 conversion, sans-I/O.
 #include "profiles/bitcoin/outbound.hpp"
 
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "profiles/bitcoin/address_relay.hpp"
 #include "profiles/bitcoin/network.hpp"
@@ -12,51 +14,43 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(ChooseOutbound, NeverTwoFromOneSixteenWhileOtherGroupsRemain) {
-    const std::vector<OutboundCandidate> candidates = {
-        {"1.2.3.4", 8333}, {"1.2.200.9", 8333}, {"5.6.7.8", 8333}, {"9.9.9.9", 8333}, {"1.2.0.1", 8333}};
-    std::set<std::string> taken;
-    const auto chosen = choose_outbound(candidates, taken, 3, /*strict=*/true);
-    ASSERT_EQ(chosen.size(), 3u);
-    EXPECT_EQ(chosen[0].host, "1.2.3.4");
-    EXPECT_EQ(chosen[1].host, "5.6.7.8");
-    EXPECT_EQ(chosen[2].host, "9.9.9.9");
-    EXPECT_EQ(taken.size(), 3u);
+TEST(OutboundGroup, IPv4SixteensIPv6ThirtyTwosAndNoHostNames) {
+    EXPECT_EQ(outbound_group("1.2.3.4", 8333, true), outbound_group("1.2.200.9", 18444, true));
+    EXPECT_NE(outbound_group("1.2.3.4", 8333, true), outbound_group("1.3.3.4", 8333, true));
+    EXPECT_EQ(outbound_group("::ffff:1.2.3.4", 8333, true), outbound_group("1.2.0.1", 8333, true));
+    EXPECT_EQ(outbound_group("2001:db8:1::1", 8333, true), outbound_group("2001:db8:ffff::2", 8333, true));
+    EXPECT_NE(outbound_group("2001:db8:1::1", 8333, true), outbound_group("2001:db9::1", 8333, true));
+    EXPECT_EQ(outbound_group("seed.example", 8333, true), std::nullopt);
 }
 
-TEST(ChooseOutbound, GroupsOfCurrentPeersAreTaken) {
-    std::set<std::string> taken;
-    ASSERT_TRUE(choose_outbound({{"1.2.3.4", 8333}}, taken, 1, true).size() == 1);
-    // A later round: 1.2.0.0/16 already has an outbound peer.
-    const auto chosen = choose_outbound({{"1.2.99.99", 8333}, {"1.2.1.1", 8333}}, taken, 8, true);
-    EXPECT_TRUE(chosen.empty());
-    const auto other = choose_outbound({{"1.2.99.99", 8333}, {"3.3.3.3", 8333}}, taken, 8, true);
-    ASSERT_EQ(other.size(), 1u);
-    EXPECT_EQ(other[0].host, "3.3.3.3");
-}
-
-TEST(ChooseOutbound, IPv6GroupsAreSlash32AndHostnamesAreSkipped) {
-    std::set<std::string> taken;
-    const auto chosen = choose_outbound(
-        {{"2001:db8:1::1", 8333}, {"2001:db8:ffff::2", 8333}, {"2001:db9::1", 8333}, {"seed.example", 8333}},
-        taken, 8, true);
-    ASSERT_EQ(chosen.size(), 2u);
-    EXPECT_EQ(chosen[0].host, "2001:db8:1::1");
-    EXPECT_EQ(chosen[1].host, "2001:db9::1");
-}
-
-TEST(ChooseOutbound, ANonStrictBookGroupsIPv4ByEndpoint) {
+TEST(OutboundGroup, ANonStrictBookGroupsIPv4ByEndpoint) {
     // A one-host test network: every node is on 127.0.0.1 and still gets its peers.
-    std::set<std::string> taken;
-    const auto chosen =
-        choose_outbound({{"127.0.0.1", 1000}, {"127.0.0.1", 1001}, {"127.0.0.1", 1000}}, taken, 8, false);
-    EXPECT_EQ(chosen.size(), 2u);
+    EXPECT_NE(outbound_group("127.0.0.1", 1000, false), outbound_group("127.0.0.1", 1001, false));
+    EXPECT_EQ(outbound_group("127.0.0.1", 1000, false), outbound_group("127.0.0.1", 1000, false));
+    EXPECT_EQ(outbound_group("127.0.0.1", 1000, true), outbound_group("127.0.0.1", 1001, true));
 }
 
-TEST(ChooseOutbound, StopsAtTheFreeSlots) {
-    std::set<std::string> taken;
-    EXPECT_EQ(choose_outbound({{"1.1.1.1", 1}, {"2.2.2.2", 1}, {"3.3.3.3", 1}}, taken, 2, true).size(), 2u);
-    EXPECT_TRUE(choose_outbound({{"4.4.4.4", 1}}, taken, 0, true).empty());
+TEST(EndpointId, CanonicalTaggedAndDistinct) {
+    const auto a = endpoint_id("1.2.3.4", 8333);
+    EXPECT_EQ(a, endpoint_id("::ffff:1.2.3.4", 8333));
+    EXPECT_EQ(a.bytes().size(), 19u);
+    EXPECT_EQ(a.bytes()[0], 0x01);
+    EXPECT_EQ(a.bytes()[17], 8333 >> 8);
+    EXPECT_EQ(a.bytes()[18], 8333 & 0xff);
+    EXPECT_NE(a, endpoint_id("1.2.3.4", 8334));
+    EXPECT_NE(a, endpoint_id("1.2.3.5", 8333));
+    // An inbound connection from that very endpoint is another peer (Core keeps both).
+    const auto inbound = endpoint_id("1.2.3.4", 8333, EndpointRole::inbound);
+    EXPECT_NE(a, inbound);
+    EXPECT_EQ(inbound.bytes()[0], 0x02);
+    const auto name = endpoint_id("Seed.Example", 8333);
+    EXPECT_EQ(name.bytes().size(), 33u);
+    EXPECT_EQ(name.bytes()[0], 0x03);
+    EXPECT_EQ(name, endpoint_id("seed.example", 8333));
+    EXPECT_NE(name, endpoint_id("seed.example", 8334));
+    for (const auto& id : {a, inbound, name})
+        EXPECT_NE(id, self_id());
+    EXPECT_EQ(self_id().bytes().size(), 1u);
 }
 
 TEST(Seeder, QueriesDnsOnceAndOnlyWithAnEmptyBook) {
@@ -119,7 +113,7 @@ TEST(Network, SeedListsPerNetwork) {
             const auto endpoint = Endpoint::parse(entry);
             ASSERT_TRUE(endpoint) << entry;
             EXPECT_EQ(endpoint->port, network->default_port) << entry;
-            const auto group = outbound_group({endpoint->host, endpoint->port}, true);
+            const auto group = outbound_group(endpoint->host, endpoint->port, true);
             ASSERT_TRUE(group) << entry;
             EXPECT_TRUE(groups.insert(*group).second) << "two fixed seeds in one netgroup: " << entry;
         }
