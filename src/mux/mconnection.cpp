@@ -1,8 +1,8 @@
 #include "mux/mconnection.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <limits>
+#include <list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -57,20 +57,20 @@ struct MConnection::Channel {
         : desc(d),
           // A 2-byte channel id makes our packet one byte larger than CometBFT's bound, which it
           // computes with channel 0x01; one byte less data keeps us within it.
-          max_fragment(d.id >= 0x80 ? std::max<std::size_t>(1, max_payload - 1) : max_payload),
-          queue(d.send_queue_capacity) {}
+          max_fragment(d.id >= 0x80 ? std::max<std::size_t>(1, max_payload - 1) : max_payload) {}
 
-    [[nodiscard]] bool full() const { return count == queue.size(); }
+    [[nodiscard]] bool full() const { return count == desc.send_queue_capacity; }
 
     ChannelDescriptor desc;
     std::size_t max_fragment;
 
-    // Send side: a fixed ring of whole messages; the front one is sent from `offset` on.
+    // Send side: a ring of whole messages; the front one is sent from `offset` on. It starts
+    // empty and doubles when full, up to send_queue_capacity, so an idle peer holds no queue.
     std::vector<base::SharedBytes> queue;
     std::size_t head = 0;
     std::size_t count = 0;
     std::size_t offset = 0;
-    std::deque<Parked> parked;  // send() callers waiting for room, FIFO
+    std::list<Parked> parked;  // send() callers waiting for room, FIFO (a list holds nothing when empty)
 
     base::Bytes recving;  // reassembly of a fragmented message
 
@@ -102,7 +102,7 @@ MConnection::MConnection(Options options, std::vector<ChannelDescriptor> channel
     m_channels.reserve(channels.size());
     for (const ChannelDescriptor& d : channels) {
         const std::string id = channel_hex(d.id);
-        if (m_index[d.id] != nullptr) throw std::invalid_argument("mux: duplicate channel id " + id);
+        if (channel(d.id) != nullptr) throw std::invalid_argument("mux: duplicate channel id " + id);
         if (d.priority <= 0) throw std::invalid_argument("mux: channel " + id + " priority must be > 0");
         if (d.send_queue_capacity == 0) {
             throw std::invalid_argument("mux: channel " + id + " send_queue_capacity must be > 0");
@@ -111,16 +111,27 @@ MConnection::MConnection(Options options, std::vector<ChannelDescriptor> channel
             throw std::invalid_argument("mux: channel " + id + " recv_message_capacity must be > 0");
         }
         m_channels.emplace_back(new Channel(d, m_options.max_packet_msg_payload_size));
-        m_index[d.id] = m_channels.back().get();
+        m_index[d.id] = static_cast<std::uint8_t>(m_channels.size() - 1);
     }
 }
 
 MConnection::Channel* MConnection::channel(ChannelId id) {
-    return m_index[id];
+    const std::size_t position = m_index[id];
+    if (position >= m_channels.size() || m_channels[position]->desc.id != id) return nullptr;
+    return m_channels[position].get();
 }
 
 bool MConnection::enqueue(Channel& ch, base::SharedBytes& message) {
     if (ch.full()) return false;
+    if (ch.count == ch.queue.size()) {
+        // Grow the ring (in order, from its head): 4 slots first, then double, up to the capacity.
+        std::vector<base::SharedBytes> grown(
+            std::min(ch.desc.send_queue_capacity, std::max<std::size_t>(4, 2 * ch.queue.size())));
+        for (std::size_t i = 0; i < ch.count; ++i)
+            grown[i] = std::move(ch.queue[(ch.head + i) % ch.queue.size()]);
+        ch.queue = std::move(grown);
+        ch.head = 0;
+    }
     std::size_t slot = ch.head + ch.count;
     if (slot >= ch.queue.size()) slot -= ch.queue.size();
     ch.queue[slot] = std::move(message);

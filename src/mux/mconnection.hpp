@@ -143,8 +143,8 @@ private:
     ReceiveFn m_on_receive;
     std::function<void(ChannelId)> m_on_sent;
     std::vector<std::unique_ptr<Channel, ChannelDeleter>> m_channels;  // registration order breaks ties
-    std::array<Channel*, 256> m_index{};
-    base::Buffer m_partial;  // received bytes of an incomplete packet
+    std::array<std::uint8_t, 256> m_index{};  // channel id -> position in m_channels (checked)
+    base::Buffer m_partial;                   // received bytes of an incomplete packet
     std::size_t m_max_packet_size = 0;
 
     FlowRate m_send_flow;

@@ -31,7 +31,7 @@ auto& logger() {
 
 constexpr auto k_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 // Write buffers up to this size are kept between bursts; larger ones are freed when idle.
-constexpr std::size_t k_idle_write_buffer = 4096;
+constexpr std::size_t k_idle_write_buffer = 0;  // an idle connection keeps no write memory
 
 }  // namespace
 
@@ -225,6 +225,11 @@ base::Result<void> Connection::deliver() {
     return {};
 }
 
+bool Connection::socket_is_empty() {
+    std::error_code ec;
+    return m_socket.available(ec) == 0;  // an error shows up in the wait that follows
+}
+
 asio::awaitable<void> Connection::run_reader() {
     const double expansion = m_secure->expansion();
     bool drained = false;  // the last read returned less than asked: the socket is likely empty
@@ -244,7 +249,9 @@ asio::awaitable<void> Connection::run_reader() {
             co_await m_reader_wake.async_wait(k_tuple);
             continue;
         }
-        if (drained && m_read_buffer.empty()) {
+        // A read that filled what it asked for may still have emptied the socket: ask the kernel
+        // (one ioctl) rather than park a buffer in a read that may wait for hours.
+        if (m_read_buffer.empty() && (drained || socket_is_empty())) {
             // Wait for data holding no buffer: an idle connection keeps no read memory.
             m_read_buffer.shrink_if_empty(0);
             m_plain_in.shrink_if_empty(0);

@@ -67,6 +67,8 @@ public:
 private:
     asio::awaitable<void> run_handshake();
     asio::awaitable<void> run_reader();
+    /// Nothing to read right now (FIONREAD).
+    [[nodiscard]] bool socket_is_empty();
     asio::awaitable<void> run_writer();
     /// After close_when_flushed wrote everything and shut down sending: reads and drops input
     /// until the peer closes, then closes with the close_when_flushed reason.

@@ -373,7 +373,13 @@ TEST_F(HostTest, ABlockingReactorDoesNotCostOtherPeersTheirConnection) {
     auto quiet = make(3, loopback(), o);
     flooder->dial(server->address());
     quiet->dial(server->address());
-    ASSERT_TRUE(run_until([&] { return server->router.peers()->size() == 2; }, 5s));
+    // (both ends: each adds the other when its own side of the handshake is done)
+    ASSERT_TRUE(run_until(
+        [&] {
+            return server->router.peers()->size() == 2 && flooder->router.find(server->key.id()) != nullptr &&
+                   quiet->router.find(server->key.id()) != nullptr;
+        },
+        5s));
     server->reactor->block(true);
     // When the flooder sends more than the server's per-peer inbound budget
     const base::SharedBytes big(base::Bytes(512 * 1024, 'x'));

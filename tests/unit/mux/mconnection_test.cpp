@@ -369,6 +369,27 @@ TEST(MConnectionQueue, TrySendFailsOnFullQueueOrUnknownChannel) {
     EXPECT_FALSE(a.conn.try_send(1, text("f")));
 }
 
+TEST(MConnectionQueue, TheRingGrowsInOrderFromItsHeadUpToTheCapacity) {
+    // The queue starts empty (an idle peer holds none), takes 4 slots, then doubles up to 10.
+    Peer a({}, {{.id = 1, .send_queue_capacity = 10}});
+    Peer b({}, {{.id = 1, .send_queue_capacity = 10}});
+    for (const char* s : {"x", "y", "z"})
+        ASSERT_TRUE(a.conn.try_send(1, text(s)));
+    ASSERT_FALSE(receive(b.conn, drain(a.conn, t0)));  // the head is now at slot 3 of 4
+    const std::vector<std::string> sent{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+    for (const auto& s : sent)
+        ASSERT_TRUE(a.conn.try_send(1, text(s))) << s;
+    EXPECT_FALSE(a.conn.try_send(1, text("k")));
+    EXPECT_EQ(a.conn.stats().channels.at(0).send_queue_size, 10u);
+    ASSERT_FALSE(receive(b.conn, drain(a.conn, t0)));
+    std::vector<std::string> got;
+    for (const auto& r : b.received)
+        got.emplace_back(r.data.begin(), r.data.end());
+    std::vector<std::string> expected{"x", "y", "z"};
+    expected.insert(expected.end(), sent.begin(), sent.end());
+    EXPECT_EQ(got, expected);
+}
+
 TEST(MConnectionQueue, SendParksUntilRoomOrDeadline) {
     Peer a({.flush_threshold = 1, .max_waiting_senders = 2}, {{.id = 1, .send_queue_capacity = 1}});
     Peer b({}, {{.id = 1}});
