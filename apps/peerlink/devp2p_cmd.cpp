@@ -81,6 +81,37 @@ std::optional<secp::KeyPair> load_key(const std::string& path) {
     return *pair;
 }
 
+/// --key's key, or a fresh one without --key; nullopt after printing why the file is unusable.
+std::optional<secp::KeyPair> command_key(const Devp2pCommands& c) {
+    if (c.key_file.empty()) return secp::generate();
+    return load_key(c.key_file);
+}
+
+/// The ENODE argument; nullopt after printing why it does not parse.
+std::optional<devp2p::Enode> target_enode(const Devp2pCommands& c) {
+    auto target = devp2p::parse_enode(c.enode);
+    if (!target) {
+        std::cerr << "error: " << c.enode << ": " << target.error().message() << "\n";
+        return std::nullopt;
+    }
+    return *target;
+}
+
+/// --bootnodes (comma-separated enodes, possibly none); nullopt after printing the bad one.
+std::optional<std::vector<devp2p::Enode>> bootnode_list(const Devp2pCommands& c) {
+    std::vector<devp2p::Enode> bootnodes;
+    if (c.bootnodes.empty()) return bootnodes;
+    for (const auto& url : CLI::detail::split(c.bootnodes, ',')) {
+        auto b = devp2p::parse_enode(url);
+        if (!b) {
+            std::cerr << "error: --bootnodes " << url << ": " << b.error().message() << "\n";
+            return std::nullopt;
+        }
+        bootnodes.push_back(*b);
+    }
+    return bootnodes;
+}
+
 int run_key_generate(const Devp2pCommands& c) {
     const secp::KeyPair key = secp::generate();
     const std::string hex = base::to_hex(key.secret_key) + "\n";
@@ -120,17 +151,10 @@ int run_key_to_enode(const Devp2pCommands& c) {
 }
 
 int run_rlpx_ping(const Devp2pCommands& c) {
-    auto target = devp2p::parse_enode(c.enode);
-    if (!target) {
-        std::cerr << "error: " << c.enode << ": " << target.error().message() << "\n";
-        return k_exit_usage;
-    }
-    secp::KeyPair key = secp::generate();
-    if (!c.key_file.empty()) {
-        auto loaded = load_key(c.key_file);
-        if (!loaded) return k_exit_error;
-        key = *loaded;
-    }
+    const auto target = target_enode(c);
+    if (!target) return k_exit_usage;
+    const auto key = command_key(c);
+    if (!key) return k_exit_error;
     devp2p::ServerOptions options;
     options.listen = false;
     options.require_shared_protocol = false;
@@ -173,7 +197,7 @@ int run_rlpx_ping(const Devp2pCommands& c) {
     options.handshake_timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(c.timeout_seconds * 1000));
     options.dial_timeout = options.handshake_timeout;
-    devp2p::Server server(io, key, options, callbacks);
+    devp2p::Server server(io, *key, options, callbacks);
     server.dial(*target);
     // Dial + handshake + the Disconnect flush are each bounded; this is the outer bound.
     io.run_for(2 * options.handshake_timeout + std::chrono::seconds(3));
@@ -214,18 +238,14 @@ std::uint64_t unix_now() {
 /// A started service on `io` for a one-shot discv4 command; nullptr after printing why not.
 std::unique_ptr<devp2p::Discv4Service> discv4_service(asio::io_context& io, const Devp2pCommands& c,
                                                       std::vector<devp2p::Enode> bootnodes) {
-    secp::KeyPair key = secp::generate();
-    if (!c.key_file.empty()) {
-        auto loaded = load_key(c.key_file);
-        if (!loaded) return nullptr;
-        key = *loaded;
-    }
+    const auto key = command_key(c);
+    if (!key) return nullptr;
     devp2p::Discv4ServiceOptions options;
     options.listen_host = c.listen_addr;
     options.listen_port = c.listen_port;
     options.bootnodes = std::move(bootnodes);
     options.node_db = c.node_db;
-    auto service = std::make_unique<devp2p::Discv4Service>(io, key, options);
+    auto service = std::make_unique<devp2p::Discv4Service>(io, *key, options);
     if (auto started = service->start(); !started) {
         std::cerr << "error: discv4 on " << c.listen_addr << ":" << c.listen_port << ": "
                   << started.error().message() << "\n";
@@ -241,11 +261,8 @@ std::optional<std::chrono::milliseconds> command_timeout(const Devp2pCommands& c
 }
 
 int run_discv4_ping(const Devp2pCommands& c) {
-    auto target = devp2p::parse_enode(c.enode);
-    if (!target) {
-        std::cerr << "error: " << c.enode << ": " << target.error().message() << "\n";
-        return k_exit_usage;
-    }
+    const auto target = target_enode(c);
+    if (!target) return k_exit_usage;
     const auto timeout = command_timeout(c, "5s");
     if (!timeout) return k_exit_usage;
     asio::io_context io;
@@ -278,26 +295,14 @@ int run_discv4_ping(const Devp2pCommands& c) {
 }
 
 int run_discv4_resolve(const Devp2pCommands& c) {
-    auto target = devp2p::parse_enode(c.enode);
-    if (!target) {
-        std::cerr << "error: " << c.enode << ": " << target.error().message() << "\n";
-        return k_exit_usage;
-    }
+    const auto target = target_enode(c);
+    if (!target) return k_exit_usage;
     const auto timeout = command_timeout(c, "10s");
     if (!timeout) return k_exit_usage;
-    std::vector<devp2p::Enode> bootnodes;
-    if (!c.bootnodes.empty()) {
-        for (const auto& url : CLI::detail::split(c.bootnodes, ',')) {
-            auto b = devp2p::parse_enode(url);
-            if (!b) {
-                std::cerr << "error: --bootnodes " << url << ": " << b.error().message() << "\n";
-                return k_exit_usage;
-            }
-            bootnodes.push_back(*b);
-        }
-    }
+    auto bootnodes = bootnode_list(c);
+    if (!bootnodes) return k_exit_usage;
     asio::io_context io;
-    auto service = discv4_service(io, c, bootnodes);
+    auto service = discv4_service(io, c, std::move(*bootnodes));
     if (!service) return k_exit_error;
     std::optional<std::optional<devp2p::Enode>> found;
     service->resolve(*target, [&](std::optional<devp2p::Enode> e) {
@@ -328,21 +333,14 @@ struct CrawledNode {
 int run_discv4_crawl(const Devp2pCommands& c) {
     const auto timeout = command_timeout(c, "30s");
     if (!timeout) return k_exit_usage;
-    std::vector<devp2p::Enode> bootnodes;
-    for (const auto& url : CLI::detail::split(c.bootnodes, ',')) {
-        auto b = devp2p::parse_enode(url);
-        if (!b) {
-            std::cerr << "error: --bootnodes " << url << ": " << b.error().message() << "\n";
-            return k_exit_usage;
-        }
-        bootnodes.push_back(*b);
-    }
-    if (bootnodes.empty()) {
+    auto bootnodes = bootnode_list(c);
+    if (!bootnodes) return k_exit_usage;
+    if (bootnodes->empty()) {
         std::cerr << "error: --bootnodes is empty\n";
         return k_exit_usage;
     }
     asio::io_context io;
-    auto service = discv4_service(io, c, bootnodes);
+    auto service = discv4_service(io, c, std::move(*bootnodes));
     if (!service) return k_exit_error;
 
     constexpr std::size_t k_max_nodes = 100'000;

@@ -14,20 +14,14 @@ using namespace std::chrono_literals;
 using peer::Direction;
 using test_support::id;
 
-const peer::NodeId k_self = id(0xffff);
+using test_support::k_self;
 
 std::string ip_of(unsigned n) {
     return "10." + std::to_string((n >> 16) & 0xff) + "." + std::to_string((n >> 8) & 0xff) + "." +
            std::to_string(n & 0xff);
 }
 
-struct Fixture {
-    explicit Fixture(Options options = {}) : manager(std::move(options), source, random, k_self) {}
-    base::ManualClock clock;
-    base::Random random{42};
-    FixedAddressSource source;
-    ConnManager manager;
-};
+using Fixture = test_support::ManagerFixture;
 
 TEST(Admission, FortyFirstInboundIsRefusedButUnconditionalAndTrustedAreAdmitted) {
     Fixture f;

@@ -15,15 +15,9 @@ using peer::Direction;
 using test_support::addr;
 using test_support::id;
 
-const peer::NodeId k_self = id(0xffff);
+using test_support::k_self;
 
-struct Fixture {
-    explicit Fixture(Options options = {}) : manager(std::move(options), source, random, k_self) {}
-    base::ManualClock clock;
-    base::Random random{42};
-    FixedAddressSource source;
-    ConnManager manager;
-};
+using Fixture = test_support::ManagerFixture;
 
 std::vector<peer::PeerAddress> addrs(std::uint16_t first, std::uint16_t last) {
     std::vector<peer::PeerAddress> out;

@@ -15,14 +15,10 @@ using peer::Direction;
 using test_support::addr;
 using test_support::id;
 
-const peer::NodeId k_self = id(0xffff);
+using test_support::k_self;
 
-struct Fixture {
-    explicit Fixture(Options options) : random(7), manager(std::move(options), source, random, k_self) {}
-    base::ManualClock clock;
-    base::Random random;
-    FixedAddressSource source;
-    ConnManager manager;
+struct Fixture : test_support::ManagerFixture {
+    explicit Fixture(Options options) : ManagerFixture(std::move(options), 7) {}
 };
 
 TEST(ConnManagerGeth, StaticNodeIsRedialledWhenItsDialHistoryExpires) {

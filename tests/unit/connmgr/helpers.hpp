@@ -1,9 +1,13 @@
-// Shared fakes for the connmgr tests: node IDs and addresses made from small numbers.
+// Shared fakes for the connmgr tests: node IDs and addresses made from small numbers, and a
+// manager on a fixed address list with a manual clock.
 #pragma once
 #include <cstdint>
 #include <string>
 
 #include "base/bytes.hpp"
+#include "base/clock.hpp"
+#include "base/random.hpp"
+#include "connmgr/conn_manager.hpp"
 #include "peer/node_id.hpp"
 
 namespace peerlink::connmgr::test_support {
@@ -21,5 +25,18 @@ inline peer::PeerAddress addr(std::uint16_t n, std::string host = {}, std::uint1
     if (host.empty()) host = "10.0." + std::to_string(n / 256) + "." + std::to_string(n % 256);
     return peer::PeerAddress{id(n), std::move(host), port};
 }
+
+/// The ID every test manager is given as its own.
+inline const peer::NodeId k_self = id(0xffff);
+
+/// A ConnManager drawing from a FixedAddressSource, with a seeded Random and a manual clock.
+struct ManagerFixture {
+    explicit ManagerFixture(Options options = {}, std::uint64_t seed = 42)
+        : random(seed), manager(std::move(options), source, random, k_self) {}
+    base::ManualClock clock;
+    base::Random random;
+    FixedAddressSource source;
+    ConnManager manager;
+};
 
 }  // namespace peerlink::connmgr::test_support

@@ -14,18 +14,11 @@ using peer::Direction;
 using test_support::addr;
 using test_support::id;
 
-const peer::NodeId k_self = id(0xffff);
+using test_support::k_self;
 const peer::PeerAddress k_peer = addr(1);
 constexpr base::Duration k_dial_takes = 3s;  // every dial fails this long after it starts
 
-struct Fixture {
-    explicit Fixture(Options options, std::uint64_t seed = 42)
-        : random(seed), manager(std::move(options), source, random, k_self) {}
-    base::ManualClock clock;
-    base::Random random;
-    FixedAddressSource source;
-    ConnManager manager;
-};
+using Fixture = test_support::ManagerFixture;
 
 struct DialRun {
     std::vector<base::Duration> dials;  // since the start
